@@ -1,0 +1,1 @@
+"""Crewline's Litestar application: web controllers, use-case services and persistence."""

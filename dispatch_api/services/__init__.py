@@ -1,0 +1,1 @@
+"""Use cases: what the web layer calls. No Litestar imports here."""

@@ -1,0 +1,1 @@
+"""OR-Tools models behind `engine.snow`: the only place in the snow engine that imports OR-Tools."""

@@ -108,7 +108,9 @@ def _evidence(image: Image.Image) -> tuple[datetime | None, float | None, float 
     return taken_at, lon, lat
 
 
-def process_photo(raw: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES, max_pixels: int = MAX_PIXELS) -> ProcessedPhoto:
+def process_photo(
+    raw: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES, max_pixels: int = MAX_PIXELS
+) -> ProcessedPhoto:
     """Validate and re-encode an uploaded photo; raise ``PhotoRejected`` with a readable reason."""
     if not raw:
         raise PhotoRejected("file", "The photo file is empty; choose a JPEG, PNG or WebP photo.")
@@ -122,7 +124,7 @@ def process_photo(raw: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES, max_pixels: 
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            image = Image.open(io.BytesIO(raw), formats=list(_FORMATS))
+            image: Image.Image = Image.open(io.BytesIO(raw), formats=list(_FORMATS))
             source_format = str(image.format)
             width, height = image.size
             if width * height > max_pixels:

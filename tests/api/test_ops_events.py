@@ -1,0 +1,128 @@
+"""Live updates through Litestar Channels: memory backend, and Redis shared by two app instances."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+import pytest
+import uvicorn
+from litestar import Litestar, get, post
+from litestar.channels import ChannelsPlugin
+from litestar.response import ServerSentEvent
+
+from dispatch_api.services.events import (
+    JOB_UPDATED,
+    Announcer,
+    crew_channel,
+    decode_event,
+    encode_event,
+)
+from dispatch_api.web.events import event_stream, make_channels_plugin
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def _app(plugin: ChannelsPlugin) -> Litestar:
+    @get("/stream/{crew_id:str}", sync_to_thread=False)
+    def stream(crew_id: str, channels: ChannelsPlugin) -> ServerSentEvent:
+        return event_stream(channels, [crew_channel(crew_id)])
+
+    @post("/announce/{crew_id:str}", sync_to_thread=False, status_code=202)
+    def announce(crew_id: str, data: dict[str, str], channels: ChannelsPlugin) -> None:
+        Announcer(channels).job(crew_id, JOB_UPDATED, data)
+
+    return Litestar([stream, announce], plugins=[plugin])
+
+
+def _read_events(lines: Iterator[str], count: int) -> list[tuple[str, dict[str, str]]]:
+    events: list[tuple[str, dict[str, str]]] = []
+    name = ""
+    for line in lines:
+        if line.startswith("event:"):
+            name = line.split(":", 1)[1].strip()
+        elif line.startswith("data:") and line[5:].strip():
+            events.append((name, json.loads(line.split(":", 1)[1])))
+            if len(events) == count:
+                return events
+    return events
+
+
+def _wait_ready(lines: Iterator[str]) -> None:
+    for line in lines:
+        if line.startswith(": ready"):
+            return
+    raise AssertionError("stream ended before it was ready")
+
+
+def test_event_round_trip_encoding() -> None:
+    raw = encode_event("job.updated", {"id": "7", "status": "accepted"})
+    event = decode_event(raw)
+    assert event.event == "job.updated" and event.data == {"id": "7", "status": "accepted"}
+    with pytest.raises(ValueError):
+        Announcer(None).job("c1", "job.exploded", {})
+    Announcer(None).job("c1", JOB_UPDATED, {})  # no publisher: nothing to do, no error
+
+
+@contextmanager
+def _serve(app: Litestar) -> Iterator[str]:
+    """Run ``app`` under uvicorn on a free loopback port (streams need a real server)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def _exchange(publisher_app: Litestar, subscriber_app: Litestar) -> list[tuple[str, dict[str, str]]]:
+    with _serve(subscriber_app) as sub_url, httpx.Client(timeout=10) as client:
+        if publisher_app is subscriber_app:
+            return _exchange_at(client, sub_url, sub_url)
+        with _serve(publisher_app) as pub_url:
+            return _exchange_at(client, sub_url, pub_url)
+
+
+def _exchange_at(client: httpx.Client, sub_url: str, pub_url: str) -> list[tuple[str, dict[str, str]]]:
+    with client.stream("GET", f"{sub_url}/stream/crew-a") as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        lines = response.iter_lines()
+        _wait_ready(lines)
+        assert client.post(f"{pub_url}/announce/crew-b", json={"id": "other"}).status_code == 202
+        reply = client.post(f"{pub_url}/announce/crew-a", json={"id": "j1", "status": "accepted"})
+        assert reply.status_code == 202
+        return _read_events(lines, 1)
+
+
+def test_memory_backend_delivers_only_the_crews_own_events() -> None:
+    app = _app(make_channels_plugin(None))
+    assert _exchange(app, app) == [("job.updated", {"id": "j1", "status": "accepted"})]
+
+
+@pytest.mark.redis
+def test_redis_backend_shares_events_between_two_app_instances() -> None:
+    redis = pytest.importorskip("redis")
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("Redis is not running at 127.0.0.1:6379")
+    publisher = _app(make_channels_plugin(REDIS_URL))
+    subscriber = _app(make_channels_plugin(REDIS_URL))
+    events = _exchange(publisher, subscriber)
+    assert events == [("job.updated", {"id": "j1", "status": "accepted"})]

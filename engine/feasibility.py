@@ -116,9 +116,7 @@ def explain(problem: Problem, job_index: int, plan: Plan | None = None) -> Unass
             "no eligible crew can reach it inside its time window and be back by the end of its shift "
             f"({_names(fits)}); widen the window or extend a shift",
         )
-    detail = (
-        f"crews {_names(timely)} could do it alone but their shifts are full with other work"
-    )
+    detail = f"crews {_names(timely)} could do it alone but their shifts are full with other work"
     if plan is not None:
         jobs = {j.id: j for j in problem.jobs}
         ranks = [

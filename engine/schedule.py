@@ -67,8 +67,16 @@ def schedule_route(
         by_gap.setdefault(g, []).append(k)
     load = 0
     steps: list[Step] = [
-        Step(StepKind.START, None, crew.start_location, crew.shift.start_s, crew.shift.start_s, 0, 0,
-             crew.shift.start_s)
+        Step(
+            StepKind.START,
+            None,
+            crew.start_location,
+            crew.shift.start_s,
+            crew.shift.start_s,
+            0,
+            0,
+            crew.shift.start_s,
+        )
     ]
     t = crew.shift.start_s
     loc = crew.start_location
@@ -111,8 +119,20 @@ def schedule_route(
             stability_cost += w.stability
         load += job.demand
         steps.append(
-            Step(StepKind.JOB, job.id, nxt, ready, start, start - ready, job.service_s,
-                 start + job.service_s, travel, dist, late, is_locked)
+            Step(
+                StepKind.JOB,
+                job.id,
+                nxt,
+                ready,
+                start,
+                start - ready,
+                job.service_s,
+                start + job.service_s,
+                travel,
+                dist,
+                late,
+                is_locked,
+            )
         )
         wait_total += start - ready
         service_total += job.service_s

@@ -67,7 +67,8 @@ def precache_urls() -> list[str]:
     urls = list(SHELL_PAGES)
     urls += ["/static/" + p.relative_to(STATIC_DIR).as_posix() for p in _static_files()]
     for mount in VENDOR:
-        urls += [f"/vendor/{mount.name}/{name}" for name in mount.precache if (mount.directory / name).is_file()]
+        present = [name for name in mount.precache if (mount.directory / name).is_file()]
+        urls += [f"/vendor/{mount.name}/{name}" for name in present]
     return urls
 
 

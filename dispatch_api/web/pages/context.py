@@ -33,25 +33,18 @@ _JALALI_MONTHS_FA = (
 _WEEKDAYS_FA = ("دوشنبه", "سه‌شنبه", "چهارشنبه", "پنجشنبه", "جمعه", "شنبه", "یکشنبه")
 
 
-def _settings_value(name: str) -> Any:
-    """A value from the app's settings when they are available, else None."""
-    try:
-        from dispatch_api.settings import Settings
-    except ImportError:
-        return None
-    try:
-        return getattr(Settings(), name, None)
-    except Exception:
-        return None
+def _settings(request: Request[Any, Any, Any]) -> Any:
+    """The app's settings (put in `app.state` by the app factory), or None in a bare app."""
+    return getattr(request.app.state, "settings", None)
 
 
-def city_dir() -> Path:
-    configured = _settings_value("city_dir") or os.environ.get("CREWLINE_CITY_DIR")
+def city_dir(request: Request[Any, Any, Any]) -> Path:
+    configured = getattr(_settings(request), "city_dir", None) or os.environ.get("CREWLINE_CITY_DIR")
     return Path(configured) if configured else REPO_CITY_DIR
 
 
-def tile_url() -> str:
-    value = _settings_value("tile_url") or os.environ.get("CREWLINE_TILE_URL") or ""
+def tile_url(request: Request[Any, Any, Any]) -> str:
+    value = getattr(_settings(request), "tile_url", None) or os.environ.get("CREWLINE_TILE_URL") or ""
     return str(value)
 
 
@@ -64,15 +57,16 @@ def _city(folder: Path) -> dict[str, Any]:
     return data
 
 
-def city() -> dict[str, Any]:
-    return _city(city_dir())
+def city(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    return _city(city_dir(request))
 
 
 def long_date(day: dt.date, lang: str) -> str:
     """The date as a person reads it: Jalali with Persian digits, or Gregorian in English."""
     if lang == "fa":
         jalali = jdatetime.date.fromgregorian(date=day)
-        text = f"{_WEEKDAYS_FA[day.weekday()]} {jalali.day} {_JALALI_MONTHS_FA[jalali.month - 1]} {jalali.year}"
+        month = _JALALI_MONTHS_FA[jalali.month - 1]
+        text = f"{_WEEKDAYS_FA[day.weekday()]} {jalali.day} {month} {jalali.year}"
         return localize_digits(text, "fa")
     return day.strftime("%A %-d %B %Y")
 
@@ -89,7 +83,7 @@ def lang_cookies(request: Request[Any, Any, Any], lang: str) -> list[Cookie]:
 
 
 def base_context(request: Request[Any, Any, Any], lang: str, **extra: Any) -> dict[str, Any]:
-    info = city()
+    info = city(request)
     zone = ZoneInfo(str(info.get("timezone") or "Asia/Tehran"))
     today = dt.datetime.now(tz=zone).date()
     language = LANGUAGES[lang]
@@ -106,7 +100,7 @@ def base_context(request: Request[Any, Any, Any], lang: str, **extra: Any) -> di
         "today_iso": today.isoformat(),
         "js_strings": js_strings(lang),
         "shell_version": shell_version(),
-        "tile_url": tile_url(),
+        "tile_url": tile_url(request),
         "path": request.url.path,
         "app_name": gettext(lang, "Crewline"),
     }

@@ -15,7 +15,8 @@ _NO_STORE = CacheControlHeader(no_cache=True)
 
 def _page(request: Request[Any, Any, Any], template: str, **extra: Any) -> Template:
     lang = page_lang(request)
-    return Template(template, context=base_context(request, lang, **extra), cookies=lang_cookies(request, lang))
+    context = base_context(request, lang, **extra)
+    return Template(template, context=context, cookies=lang_cookies(request, lang))
 
 
 @get("/", include_in_schema=False)

@@ -38,6 +38,7 @@ from engine.snow.reallocation import (
     Unit,
     reallocate,
 )
+from engine.snow.schedule import Pass, PassSchedule, TierService, repeat_passes
 
 __all__ = [
     "TIERS",
@@ -45,6 +46,8 @@ __all__ = [
     "DistrictClearance",
     "DistrictNeed",
     "Move",
+    "Pass",
+    "PassSchedule",
     "Plow",
     "PlowPlan",
     "PlowRoute",
@@ -55,6 +58,7 @@ __all__ = [
     "ReallocationPlan",
     "ReallocationProblem",
     "RequiredSegment",
+    "TierService",
     "TierWork",
     "Traversal",
     "Unit",
@@ -66,6 +70,7 @@ __all__ = [
     "passes_for_snowfall",
     "plan_plow_routes",
     "reallocate",
+    "repeat_passes",
     "replow_interval_s",
     "tier_order_ok",
 ]

@@ -20,9 +20,15 @@ import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
+import anyio
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dispatch_api.services.errors import FieldError, NotFound
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -42,14 +48,18 @@ _DATETIME = 0x0132
 _GPS_LAT_REF, _GPS_LAT, _GPS_LON_REF, _GPS_LON = 1, 2, 3, 4
 
 
-class PhotoRejected(ValueError):
+class PhotoRejected(FieldError):
     """The upload cannot be accepted; ``message`` says why and what to send instead."""
 
+    title = "Photo refused"
+
     def __init__(self, field: str, message: str, *, status: int = 422) -> None:
-        super().__init__(message)
+        super().__init__([(field, message)])
         self.field = field
         self.message = message
         self.status = status
+        if status == 413:
+            self.title = "Photo too large"
 
 
 @dataclass(frozen=True)
@@ -231,3 +241,106 @@ def photo_key(job_id: str, photo_id: str, extension: str, *, now: datetime | Non
 
 def new_photo_id() -> str:
     return uuid.uuid4().hex
+
+
+# ------------------------------------------------------------------ use case: a crew uploads a photo
+
+
+async def upload(
+    session: AsyncSession,
+    storage: PhotoStorage,
+    crew_id: str,
+    job_id: str,
+    client_id: str,
+    kind: str,
+    raw: bytes,
+) -> tuple[bool, dict[str, Any]]:
+    """Store a crew's photo of its job once per ``client_id``: ``(applied, {"id", "url"})``.
+
+    A refused photo raises ``PhotoRejected`` before anything is stored; a file written for a row
+    that then cannot be saved is removed again.
+    """
+    from dispatch_api.persistence.models.field import JobPhoto
+    from dispatch_api.services.crew_jobs import job_for_crew, photo_url
+
+    errors: list[tuple[str, str]] = []
+    if not client_id or len(client_id) > 64:
+        errors.append(("client_id", "send the id the device made for this photo (1 to 64 characters)"))
+    if kind not in PHOTO_KINDS:
+        errors.append(("kind", f"must be one of {', '.join(PHOTO_KINDS)}"))
+    if errors:
+        raise FieldError(errors)
+    job = await job_for_crew(session, crew_id, job_id)
+    existing = await session.scalar(select(JobPhoto).where(JobPhoto.client_id == client_id))
+    if existing is not None:
+        return False, {"id": existing.id, "url": photo_url(existing.id)}
+    photo = await anyio.to_thread.run_sync(process_photo, raw)
+    photo_id = new_photo_id()
+    key = photo_key(job.id, photo_id, photo.extension)
+    await anyio.to_thread.run_sync(storage.save, key, photo.data)
+    session.add(
+        JobPhoto(
+            id=photo_id,
+            client_id=client_id,
+            job_id=job.id,
+            crew_id=crew_id,
+            kind=kind,
+            storage_key=key,
+            content_type=photo.content_type,
+            width=photo.width,
+            height=photo.height,
+            size_bytes=len(photo.data),
+            source_format=photo.source_format,
+            taken_at_device=photo.taken_at.isoformat() if photo.taken_at else None,
+            gps_lon=photo.gps_lon,
+            gps_lat=photo.gps_lat,
+        )
+    )
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        storage.delete(key)
+        again = await session.scalar(select(JobPhoto).where(JobPhoto.client_id == client_id))
+        if again is None:
+            raise
+        return False, {"id": again.id, "url": photo_url(again.id)}
+    except BaseException:
+        storage.delete(key)
+        raise
+    return True, {"id": photo_id, "url": photo_url(photo_id)}
+
+
+async def photo_file(
+    session: AsyncSession, storage: PhotoStorage, photo_id: str, crew_id: str | None
+) -> tuple[bytes, str]:
+    """The served (EXIF-free) copy; a crew may read only its own photos (``crew_id`` None: staff)."""
+    from dispatch_api.persistence.models.field import JobPhoto
+
+    row = await session.get(JobPhoto, photo_id)
+    if row is None or (crew_id is not None and row.crew_id != crew_id):
+        raise NotFound("photo", photo_id)
+    data = await anyio.to_thread.run_sync(storage.read, row.storage_key)
+    return data, row.content_type
+
+
+async def photo_evidence(session: AsyncSession, photo_id: str) -> dict[str, Any]:
+    """What the device recorded (capture time, GPS) and what was stored: for staff only."""
+    from dispatch_api.persistence.models.field import JobPhoto
+
+    row = await session.get(JobPhoto, photo_id)
+    if row is None:
+        raise NotFound("photo", photo_id)
+    return {
+        "id": row.id,
+        "job_id": row.job_id,
+        "crew_id": row.crew_id,
+        "kind": row.kind,
+        "uploaded_at": row.uploaded_at.isoformat().replace("+00:00", "Z"),
+        "taken_at_device": row.taken_at_device,
+        "gps": None if row.gps_lon is None else {"lon": row.gps_lon, "lat": row.gps_lat},
+        "width": row.width,
+        "height": row.height,
+        "size_bytes": row.size_bytes,
+        "source_format": row.source_format,
+    }

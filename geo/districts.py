@@ -254,7 +254,8 @@ class DistrictIndex:
 
     def polygon(self, code: Code) -> BaseGeometry:
         """The district polygon in lon/lat."""
-        return self._lonlat[self._codes.index(code)]  # type: ignore[no-any-return]
+        geometry: BaseGeometry = self._lonlat[self._codes.index(code)]
+        return geometry
 
     def area_m2(self, code: Code) -> float:
         return float(shapely.area(self._metric[self._codes.index(code)]))

@@ -282,7 +282,8 @@ def _int_column(frame: pd.DataFrame, column: str, path: Path,
         expected = f"one of {', '.join(map(str, allowed))}" if allowed is not None else "an integer"
         raise GeoDataError(str(path), f"column {column} is {frame[column].iloc[i]!r}, expected "
                            f"{expected}", feature=f"line {i + 2}")
-    return values.to_numpy(dtype=np.int64)
+    out: npt.NDArray[np.int64] = values.to_numpy(dtype=np.int64)
+    return out
 
 
 def _coord_columns(frame: pd.DataFrame, path: Path) -> tuple[npt.NDArray[np.float64],
@@ -312,7 +313,8 @@ def _class_column(frame: pd.DataFrame, column: str, path: Path) -> npt.NDArray[n
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise GeoDataError(str(path), f"{column} is {values.iloc[i]!r}, expected one of "
                            f"{', '.join(ROAD_CLASSES)}", feature=f"line {i + 2}")
-    return values.map(class_code).to_numpy(dtype=np.int8)
+    out: npt.NDArray[np.int8] = values.map(class_code).to_numpy(dtype=np.int8)
+    return out
 
 
 def read_city_streets(folder: PathLike) -> StreetTables:
@@ -569,6 +571,7 @@ def read_osm_xml(path: PathLike) -> LineNetwork:
             continue
         name = min((OSM_HIGHWAY_CLASSES[h] for h in highways), key=class_code)
         geometry = data.get("geometry")
+        coords: tuple[tuple[float, float], ...]
         if geometry is None:
             coords = ((graph.nodes[u]["x"], graph.nodes[u]["y"]), (graph.nodes[v]["x"], graph.nodes[v]["y"]))
         else:

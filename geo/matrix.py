@@ -12,6 +12,7 @@ cached by a content hash of graph + points + conditions.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -343,7 +344,7 @@ def route(graph: RoadGraph, a: tuple[float, float], b: tuple[float, float],
     indptr, indices = aug.matrix.indptr, aug.matrix.indices
     pieces: list[FloatArray] = []
     edge_ids: list[int] = []
-    for x, y in zip(nodes[:-1], nodes[1:], strict=True):
+    for x, y in itertools.pairwise(nodes):
         row = slice(int(indptr[x]), int(indptr[x + 1]))
         entry = int(indptr[x]) + int(np.flatnonzero(indices[row] == y)[0])
         seg = int(aug.entry_seg[entry])

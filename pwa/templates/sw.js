@@ -46,9 +46,9 @@ async function handleNavigation(request) {
   }
 }
 
-// Shell files: from the versioned cache, the network otherwise.
-async function handleShellAsset(request) {
-  const cache = await caches.open(SHELL_CACHE);
+// Shell files (and photos, which never change): from the cache, the network otherwise.
+async function handleShellAsset(request, cacheName = SHELL_CACHE) {
+  const cache = await caches.open(cacheName);
   const cached = await cache.match(request, { ignoreSearch: true });
   if (cached) return cached;
   const response = await fetch(request);
@@ -96,6 +96,8 @@ self.addEventListener('fetch', (event) => {
     event.respondWith(handleShellAsset(request));
   } else if (url.pathname.startsWith('/api/city')) {
     event.respondWith(handleCityLayer(event));
+  } else if (url.pathname.startsWith('/api/crew/photos/')) {
+    event.respondWith(handleShellAsset(request, DATA_CACHE));
   } else if (url.pathname.startsWith('/api/crew/jobs') || url.pathname === '/api/categories') {
     event.respondWith(handleData(request));
   }

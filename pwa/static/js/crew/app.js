@@ -16,10 +16,10 @@ import { $, categoryName, el, notice, slaClock } from './view.js';
 // What the crew can do next, by job status (the server has the last word: a refusal is shown).
 const NEXT_ACTIONS = {
   assigned: ['accept', 'decline'],
-  accepted: ['start_travel', 'arrive', 'decline'],
-  en_route: ['arrive', 'pause'],
+  accepted: ['start_travel', 'arrive', 'cannot_complete'],
+  en_route: ['arrive', 'pause', 'cannot_complete'],
   on_site: ['complete', 'pause', 'cannot_complete'],
-  paused: ['resume', 'cannot_complete'],
+  paused: ['resume', 'complete', 'cannot_complete'],
   declined: [],
   done: [],
   cannot_complete: [],

@@ -30,7 +30,10 @@ export class JobMap {
 
   ensure() {
     if (this.map || !L) return;
-    this.map = L.map(this.element, { zoomControl: true, attributionControl: Boolean(config.tileUrl), preferCanvas: true });
+    this.map = L.map(this.element, { zoomControl: true, attributionControl: Boolean(config.tileUrl) });
+    // Thousands of street segments draw fast on a canvas; the route and markers stay SVG elements.
+    this.map.createPane('context').style.zIndex = 350;
+    this.canvas = L.canvas({ padding: 0.2, pane: 'context' });
     this.map.zoomControl.getContainer().querySelectorAll('a').forEach((a) => a.setAttribute('aria-label', a.title));
     if (config.tileUrl) L.tileLayer(config.tileUrl, { maxZoom: 19 }).addTo(this.map);
     this.base = L.layerGroup().addTo(this.map);
@@ -42,6 +45,7 @@ export class JobMap {
     try {
       const data = await geojson('/api/city/districts.geojson');
       L.geoJSON(data, {
+        renderer: this.canvas,
         style: { color: COLORS.district, weight: 2, opacity: 0.6, fillColor: '#dfeef5', fillOpacity: 0.35 },
         interactive: false,
       }).addTo(this.base);
@@ -55,6 +59,7 @@ export class JobMap {
       const data = await geojson(`/api/city/streets.geojson?bbox=${bbox}&classes=arterial,collector,residential`);
       if (this.streets) this.streets.remove();
       this.streets = L.geoJSON(data, {
+        renderer: this.canvas,
         style: (feature) => {
           const cls = feature.properties && feature.properties.road_class;
           return { color: '#8a96a3', weight: cls === 'arterial' ? 4 : cls === 'collector' ? 3 : 1.5, opacity: 0.8 };

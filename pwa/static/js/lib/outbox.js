@@ -21,6 +21,12 @@ export const NEXT_STATUS = {
   cannot_complete: 'cannot_complete',
 };
 
+// The status after `action`; resuming returns to where the job was paused.
+export function nextStatus(job, action) {
+  if (action === 'resume') return job.paused_from || 'on_site';
+  return NEXT_STATUS[action] || job.status;
+}
+
 function broadcast(message) {
   try {
     const channel = new BroadcastChannel(CHANNEL);
@@ -53,7 +59,8 @@ export async function saveAction(jobId, action, extra = {}) {
   const job = await transact(['jobs', 'outbox'], 'readwrite', async ({ jobs, outbox }) => {
     const stored = await promised(jobs.get(jobId));
     if (!stored) throw new Error(`job ${jobId} is not on this device`);
-    const updated = { ...stored, status: NEXT_STATUS[action] || stored.status, local_changed_at: body.at };
+    const updated = { ...stored, status: nextStatus(stored, action), local_changed_at: body.at };
+    if (action === 'pause') updated.paused_from = stored.status;
     jobs.put(updated);
     outbox.add({
       client_id: clientId, type: 'action', job_id: jobId, action, body,

@@ -1,0 +1,231 @@
+"""A real Crewline server on a free loopback port and Debian's Chromium driven by Playwright.
+
+The server runs `create_app` under uvicorn in its own process against a temporary SQLite database
+seeded with the sample city the way `crewline demo` seeds it; a dispatcher then plans and publishes
+the day through the real API, so crews have jobs. Screenshots go to `artifacts/screenshots/`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {"width": 390, "height": 844}
+
+
+@dataclass
+class LiveServer:
+    url: str
+    data_dir: Path
+    log_path: Path
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=60)
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+
+
+@dataclass(frozen=True)
+class CrewLogin:
+    crew_id: str
+    phone: str
+    pin: str
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _seed(env: dict[str, str]) -> None:
+    """Load the sample city and the demo accounts, exactly as `crewline demo` does."""
+    from dispatch_api.cli.serve import seed_demo
+    from dispatch_api.settings import Settings
+
+    settings = Settings(
+        data_dir=Path(env["CREWLINE_DATA_DIR"]),
+        database_url=env["CREWLINE_DATABASE_URL"],
+        city_dir=Path(env["CREWLINE_CITY_DIR"]),
+        secret_key=env["CREWLINE_SECRET_KEY"],
+    )
+    asyncio.run(seed_demo(settings))
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited early:\n{log_path.read_text(errors='replace')[-4000:]}")
+        try:
+            if httpx.get(f"{url}/crew/login", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"the server did not answer within 90 s:\n{log_path.read_text(errors='replace')[-4000:]}")
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory, sample_city_dir: Path) -> Iterator[LiveServer]:
+    data_dir = tmp_path_factory.mktemp("crewline-browser")
+    env = {
+        **os.environ,
+        "CREWLINE_DATA_DIR": str(data_dir),
+        "CREWLINE_DATABASE_URL": f"sqlite+aiosqlite:///{data_dir / 'crewline.db'}",
+        "CREWLINE_CITY_DIR": str(sample_city_dir),
+        "CREWLINE_SECRET_KEY": "browser-tests-secret",
+        "CREWLINE_REDIS_URL": "",
+    }
+    _seed(env)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log_path = data_dir / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable, "-m", "uvicorn", "--factory", "dispatch_api.app:create_app",
+                "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        _wait_until_up(url, process, log_path)
+        yield LiveServer(url=url, data_dir=data_dir, log_path=log_path)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def bearer_client(server: LiveServer, path: str, body: dict[str, str]) -> httpx.Client:
+    """An API client signed in through `path` with a bearer token (machine clients skip CSRF)."""
+    client = server.client()
+    response = client.post(path, json=body)
+    assert response.status_code in (200, 201), f"{path}: {response.status_code} {response.text}"
+    client.headers["Authorization"] = f"Bearer {response.json()['token']}"
+    client.cookies.clear()
+    return client
+
+
+def dispatcher_client(server: LiveServer) -> httpx.Client:
+    return bearer_client(server, "/api/auth/login", {"username": "dispatcher", "password": "dispatcher-137"})
+
+
+def crew_client(server: LiveServer, crew: CrewLogin) -> httpx.Client:
+    return bearer_client(server, "/api/auth/crew-login", {"phone": crew.phone, "pin": crew.pin})
+
+
+def _plan_and_publish(server: LiveServer) -> dict[str, Any]:
+    with dispatcher_client(server) as client:
+        created = client.post("/api/plans", json={})
+        assert created.status_code in (200, 201, 202), created.text
+        plan = created.json()
+        deadline = time.monotonic() + 240
+        while plan.get("status") not in ("ready", "solved", "published", "failed"):
+            assert time.monotonic() < deadline, f"the plan did not finish: {plan}"
+            time.sleep(1)
+            plan = client.get(f"/api/plans/{plan['id']}").json()
+        assert plan["status"] != "failed", plan
+        if plan["status"] != "published":
+            published = client.post(f"/api/plans/{plan['id']}/publish")
+            assert published.status_code in (200, 201, 202), published.text
+            plan = published.json()
+        return plan
+
+
+@pytest.fixture(scope="session")
+def published_plan(live_server: LiveServer) -> dict[str, Any]:
+    return _plan_and_publish(live_server)
+
+
+@pytest.fixture(scope="session")
+def crews(sample_city_dir: Path) -> dict[str, CrewLogin]:
+    rows = json.loads((sample_city_dir / "crews.json").read_text(encoding="utf-8"))
+    return {row["id"]: CrewLogin(row["id"], row["phone"], row["pin"]) for row in rows}
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing; install Debian's chromium (scripts/system-deps.sh browser)")
+        pytest.skip(f"{CHROMIUM} is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+@pytest.fixture
+def phone_context(browser: Any, live_server: LiveServer) -> Iterator[Any]:
+    """A fresh phone-sized browser profile (its own storage, service worker and caches)."""
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="fa-IR",
+        timezone_id="Asia/Tehran",
+        geolocation={"latitude": 29.62, "longitude": 52.53, "accuracy": 15},
+        permissions=["geolocation"],
+    )
+    context.set_default_timeout(20_000)
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots_dir(artifacts_dir: Path) -> Path:
+    folder = artifacts_dir / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def crews_with_jobs(
+    live_server: LiveServer, published_plan: dict[str, Any], crews: dict[str, CrewLogin]
+) -> list[CrewLogin]:
+    """Crews that have at least two jobs today after the plan was published, most jobs first."""
+    found: list[tuple[int, CrewLogin]] = []
+    for crew in crews.values():
+        with crew_client(live_server, crew) as client:
+            items = client.get("/api/crew/jobs").json()["items"]
+        if len(items) >= 2:
+            found.append((len(items), crew))
+    assert len(found) >= 3, f"the published plan gave fewer than three crews two jobs: {published_plan}"
+    return [crew for _, crew in sorted(found, key=lambda pair: -pair[0])]

@@ -1,0 +1,253 @@
+"""The crew PWA in Chromium at phone size against a real server with a published plan."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import CrewLogin, LiveServer, crew_client
+from tests.browser.helpers import (
+    outbox_waiting,
+    photo_file,
+    sign_in,
+    unnamed_controls,
+    wait_controlled,
+    wait_details_cached,
+    wait_ready,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+PERSIAN_DIGIT = re.compile("[۰-۹]")
+
+
+def _server_jobs(server: LiveServer, crew: CrewLogin) -> list[dict[str, Any]]:
+    with crew_client(server, crew) as client:
+        response = client.get("/api/crew/jobs")
+        assert response.status_code == 200, response.text
+        items: list[dict[str, Any]] = response.json()["items"]
+        return items
+
+
+def _server_job(server: LiveServer, crew: CrewLogin, job_id: str) -> dict[str, Any]:
+    with crew_client(server, crew) as client:
+        response = client.get(f"/api/crew/jobs/{job_id}")
+        assert response.status_code == 200, response.text
+        job: dict[str, Any] = response.json()
+        return job
+
+
+def _client_actions(server: LiveServer, job_id: str) -> list[tuple[str, str]]:
+    """(client_id, action) of every action the server recorded from the device for a job."""
+    with sqlite3.connect(server.data_dir / "crewline.db") as db:
+        rows = db.execute(
+            "SELECT client_id, action FROM job_actions WHERE job_id = ? AND client_id IS NOT NULL ORDER BY id",
+            (job_id,),
+        ).fetchall()
+    return [(str(r[0]), str(r[1])) for r in rows]
+
+
+def test_sign_in_today_in_route_order_and_job_map(
+    phone_context: Any, live_server: LiveServer, crews_with_jobs: list[CrewLogin], screenshots_dir: Path
+) -> None:
+    crew = crews_with_jobs[0]
+    expected = _server_jobs(live_server, crew)
+    page = phone_context.new_page()
+    page.goto("/crew/login")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    page.screenshot(path=str(screenshots_dir / "crew-login-fa.png"), full_page=True)
+    sign_in(page, crew)
+
+    cards = page.locator("#job-list .job-item")
+    cards.first.wait_for()
+    assert cards.count() == len(expected)
+    shown = [cards.nth(i).get_attribute("data-job-id") for i in range(cards.count())]
+    in_route_order = [str(j["id"]) for j in sorted(expected, key=lambda j: j["sequence"])]
+    assert shown == in_route_order
+    first = cards.first
+    assert expected[0]["category_name"]["fa"] in first.inner_text()
+    assert PERSIAN_DIGIT.search(first.locator(".job-eta").inner_text()), "ETA should use Persian digits"
+    assert first.locator(".sla").inner_text().strip() not in ("", "—")
+    assert expected[0]["address"] in first.inner_text()
+    page.screenshot(path=str(screenshots_dir / "crew-today-fa.png"), full_page=True)
+
+    first.locator("a").click()
+    page.wait_for_url(re.compile(r"#/jobs/"))
+    assert page.locator("#job-title").inner_text() == expected[0]["category_name"]["fa"]
+    route = page.locator("#map path.route-line")
+    route.wait_for()
+    assert len(route.get_attribute("d") or "") > 20, "the route line should be drawn on the map"
+    page.locator("#map path.job-marker").wait_for()
+    navigate = page.get_by_role("link", name=re.compile("مسیریابی"))
+    href = navigate.get_attribute("href") or ""
+    assert href.startswith(("geo:", "https://www.openstreetmap.org/directions"))
+    assert f"{expected[0]['lat']}" in (navigate.get_attribute("data-geo") or "")
+    assert page.get_by_role("button", name="پذیرفتن").is_visible()
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(screenshots_dir / "crew-job-fa.png"), full_page=True)
+
+
+def test_offline_work_is_kept_and_sent_once(
+    phone_context: Any,
+    live_server: LiveServer,
+    crews_with_jobs: list[CrewLogin],
+    screenshots_dir: Path,
+    tmp_path: Path,
+) -> None:
+    crew = crews_with_jobs[1]
+    jobs = _server_jobs(live_server, crew)
+    job = next(j for j in jobs if j["status"] == "assigned")
+    page = phone_context.new_page()
+    sign_in(page, crew)
+    wait_controlled(page)
+    wait_details_cached(page, len(jobs))
+
+    phone_context.set_offline(True)
+    page.reload()
+    wait_ready(page)
+    cards = page.locator("#job-list .job-item")
+    assert cards.count() == len(jobs), "the jobs should open with no network"
+    assert "offline" in (page.locator("body").get_attribute("class") or "")
+
+    page.locator(f".job-item[data-job-id='{job['id']}'] a").click()
+    page.get_by_role("button", name="پذیرفتن").click()
+    page.get_by_role("button", name="رسیدم").click()
+    before = photo_file(tmp_path, "before.jpg", (3000, 2250), (120, 90, 60))
+    after = photo_file(tmp_path, "after.jpg", (1600, 1200), (60, 140, 90))
+    page.locator("#photo-before").set_input_files(str(before))
+    page.locator(".photo-pending").first.wait_for()
+    page.locator("#photo-after").set_input_files(str(after))
+    page.wait_for_function("document.querySelectorAll('.photo-pending').length === 2")
+    page.get_by_role("button", name="پایان کار").click()
+    page.locator("#reason-text").fill("آسفالت ترمیم شد")
+    page.get_by_role("button", name="ذخیره").click()
+
+    assert page.locator("#job-status").inner_text() == "انجام شد"
+    page.wait_for_function("document.querySelector('#outbox-status').dataset.waiting === '5'")
+    assert outbox_waiting(page) == 5
+    assert PERSIAN_DIGIT.search(page.locator("#outbox-status").inner_text())
+    # The resized photos in the outbox are JPEGs of at most 2048 px.
+    sizes = page.evaluate(
+        """() => new Promise((resolve) => {
+            const open = indexedDB.open('crewline');
+            open.onsuccess = () => {
+                const req = open.result.transaction('outbox').objectStore('outbox').getAll();
+                req.onsuccess = async () => {
+                    const photos = req.result.filter((e) => e.type === 'photo');
+                    const out = [];
+                    for (const p of photos) {
+                        const bitmap = await createImageBitmap(p.blob);
+                        out.push([p.blob.type, bitmap.width, bitmap.height]);
+                    }
+                    resolve(out);
+                };
+            };
+        })"""
+    )
+    assert sorted(sizes) == [["image/jpeg", 1600, 1200], ["image/jpeg", 2048, 1536]]
+    page.screenshot(path=str(screenshots_dir / "crew-job-offline-fa.png"), full_page=True)
+    assert _server_job(live_server, crew, str(job["id"]))["status"] == "assigned"
+
+    phone_context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.wait_for_function("document.querySelector('#outbox-status').dataset.waiting === '0'", timeout=60_000)
+
+    server_job = _server_job(live_server, crew, str(job["id"]))
+    assert server_job["status"] == "done"
+    assert sorted(p["kind"] for p in server_job["photos"]) == ["after", "before"]
+    assert [a for _, a in _client_actions(live_server, str(job["id"]))] == ["accept", "arrive", "complete"]
+    page.wait_for_function("document.querySelectorAll('.photo-pending').length === 0")
+    assert page.locator("#photo-grid img").count() == 2
+
+
+def test_the_same_outbox_entry_sent_twice_is_applied_once(
+    phone_context: Any, live_server: LiveServer, crews_with_jobs: list[CrewLogin]
+) -> None:
+    crew = crews_with_jobs[2]
+    jobs = _server_jobs(live_server, crew)
+    job = next(j for j in jobs if j["status"] == "assigned")
+    page = phone_context.new_page()
+    sign_in(page, crew)
+    wait_controlled(page)
+
+    phone_context.set_offline(True)
+    page.goto(f"/crew#/jobs/{job['id']}")
+    wait_ready(page)
+    page.get_by_role("button", name="پذیرفتن").click()
+    page.wait_for_function("document.querySelector('#outbox-status').dataset.waiting === '1'")
+    entry = page.evaluate(
+        """() => new Promise((resolve) => {
+            const open = indexedDB.open('crewline');
+            open.onsuccess = () => {
+                const req = open.result.transaction('outbox').objectStore('outbox').getAll();
+                req.onsuccess = () => resolve(req.result[0]);
+            };
+        })"""
+    )
+    assert entry["type"] == "action" and entry["action"] == "accept"
+
+    phone_context.set_offline(False)
+    # Send the stored entry twice, as a lost answer or a second tab would.
+    results = page.evaluate(
+        """async (entry) => {
+            const { api } = await import('/static/js/lib/api.js');
+            const url = `/api/crew/jobs/${encodeURIComponent(entry.job_id)}/actions`;
+            const first = await api(url, { method: 'POST', json: entry.body });
+            const second = await api(url, { method: 'POST', json: entry.body });
+            return [first.applied, second.applied, first.job.version, second.job.version];
+        }""",
+        entry,
+    )
+    assert results[0] is True and results[1] is False
+    assert results[2] == results[3]
+    # The outbox then replays it a third time: still applied once, and the entry is gone.
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.wait_for_function("document.querySelector('#outbox-status').dataset.waiting === '0'", timeout=60_000)
+    assert _client_actions(live_server, str(job["id"])) == [(entry["client_id"], "accept")]
+    assert _server_job(live_server, crew, str(job["id"]))["status"] == "accepted"
+
+
+def test_english_flips_direction_dates_and_every_control_is_named(
+    phone_context: Any, live_server: LiveServer, crews_with_jobs: list[CrewLogin], screenshots_dir: Path
+) -> None:
+    crew = crews_with_jobs[0]
+    jobs = _server_jobs(live_server, crew)
+    page = phone_context.new_page()
+    sign_in(page, crew)
+    assert unnamed_controls(page) == []
+    persian_date = page.locator("#today-label").inner_text()
+    assert PERSIAN_DIGIT.search(persian_date)
+
+    page.get_by_role("link", name=re.compile("English")).click()
+    page.wait_for_url(re.compile(r"lang=en"))
+    wait_ready(page)
+    assert page.locator("html").get_attribute("dir") == "ltr"
+    assert page.locator("html").get_attribute("lang") == "en"
+    english_date = page.locator("#today-label").inner_text()
+    assert re.search(r"\b20\d\d\b", english_date) and not PERSIAN_DIGIT.search(english_date)
+    assert re.search(r"January|February|March|April|May|June|July|August|September|October|November|December",
+                     english_date)
+    eta = page.locator("#job-list .job-eta").first.inner_text()
+    assert re.search(r"\d\d:\d\d", eta) and not PERSIAN_DIGIT.search(eta)
+    assert page.get_by_role("heading", name="Today's jobs").is_visible()
+    assert unnamed_controls(page) == []
+    page.screenshot(path=str(screenshots_dir / "crew-today-en.png"), full_page=True)
+
+    page.locator("#job-list .job-item a").first.click()
+    page.locator("#map path.route-line").wait_for()
+    assert page.locator("#job-title").inner_text() == jobs[0]["category_name"]["en"]
+    assert unnamed_controls(page) == []
+    for button in page.locator("#job-actions button, .photo-pick, #navigate").all():
+        box = button.bounding_box()
+        assert box and box["height"] >= 48, "touch targets must be at least 48 px high"
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(screenshots_dir / "crew-job-en.png"), full_page=True)
+
+    page.goto("/crew/login")
+    assert page.locator("html").get_attribute("dir") == "ltr"
+    assert unnamed_controls(page) == []
+    page.screenshot(path=str(screenshots_dir / "crew-login-en.png"), full_page=True)

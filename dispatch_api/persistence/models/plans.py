@@ -26,6 +26,7 @@ class Plan(Base):
     status: Mapped[str] = mapped_column(String(10), default="queued", index=True)
     progress: Mapped[int] = mapped_column(Integer, default=0)
     stage: Mapped[str] = mapped_column(String(40), default="queued")
+    stage_at: Mapped[datetime | None] = mapped_column()
     service_date: Mapped[date] = mapped_column(Date, index=True)
     districts: Mapped[list[int]] = mapped_column(JSON)
     horizon_start: Mapped[datetime] = mapped_column()

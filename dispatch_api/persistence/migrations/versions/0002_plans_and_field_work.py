@@ -43,6 +43,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("progress", sa.Integer(), nullable=False),
         sa.Column("stage", sa.String(length=40), nullable=False),
+        sa.Column("stage_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("service_date", sa.Date(), nullable=False),
         sa.Column("districts", sa.JSON(), nullable=False),
         sa.Column("horizon_start", sa.DateTime(timezone=True), nullable=False),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -23,6 +24,13 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("crewline-no-such-account")
 
 
+def set_hash_cost(time_cost: int, memory_kib: int) -> None:
+    """Change argon2's cost for new hashes (existing hashes keep the cost they were made with)."""
+    global _hasher, _DUMMY_HASH
+    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=1)
+    _DUMMY_HASH = _hasher.hash("crewline-no-such-account")
+
+
 def hash_secret(secret: str) -> str:
     return _hasher.hash(secret)
 
@@ -32,6 +40,15 @@ def verify_secret(stored_hash: str, secret: str) -> bool:
         return _hasher.verify(stored_hash, secret)
     except (VerificationError, InvalidHashError):
         return False
+
+
+async def hash_secret_async(secret: str) -> str:
+    """Hash off the event loop: argon2 is deliberately slow."""
+    return await asyncio.to_thread(hash_secret, secret)
+
+
+async def verify_secret_async(stored_hash: str, secret: str) -> bool:
+    return await asyncio.to_thread(verify_secret, stored_hash, secret)
 
 
 def token_digest(token: str) -> str:
@@ -111,7 +128,7 @@ async def login(session: AsyncSession, policy: LoginPolicy, username: str, passw
     account = f"user:{username.strip().lower()}"
     await _check_rate(session, policy, account, ip)
     user = await session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
-    ok = verify_secret(user.password_hash if user else _DUMMY_HASH, password)
+    ok = await verify_secret_async(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not ok or not user.active or user.role == "crew":
         raise await _fail(session, account, ip, "wrong username or password; check both and try again")
     return await _open_session(session, user, policy.session_hours)
@@ -123,7 +140,7 @@ async def crew_login(session: AsyncSession, policy: LoginPolicy, phone: str, pin
     user = await session.scalar(
         select(User).join(Crew, User.crew_id == Crew.id).where(Crew.phone == phone.strip())
     )
-    ok = verify_secret(user.password_hash if user else _DUMMY_HASH, pin)
+    ok = await verify_secret_async(user.password_hash if user else _DUMMY_HASH, pin)
     if user is None or not ok or not user.active:
         raise await _fail(session, account, ip, "wrong phone number or PIN; check both and try again")
     return await _open_session(session, user, policy.crew_session_hours)
@@ -181,7 +198,7 @@ async def create_user(
         raise Conflict(f"username {username!r} is taken; choose another")
     user = User(
         username=username.strip(),
-        password_hash=hash_secret(password),
+        password_hash=await hash_secret_async(password),
         role=role,
         name=name,
         contractor_id=contractor_id,
@@ -192,15 +209,16 @@ async def create_user(
     return user
 
 
-async def set_crew_login(session: AsyncSession, crew: Crew, pin: str) -> User:
+async def set_crew_login(session: AsyncSession, crew: Crew, pin: str, pin_hash: str | None = None) -> User:
     """Create or update the account a crew signs in with (its phone and PIN)."""
     if not (pin.isdigit() and 4 <= len(pin) <= 8):
         raise FieldError([("pin", "must be 4 to 8 digits")])
+    pin_hash = pin_hash or await hash_secret_async(pin)
     user = await session.scalar(select(User).where(User.crew_id == crew.id))
     if user is None:
         user = User(
             username=None,
-            password_hash=hash_secret(pin),
+            password_hash=pin_hash,
             role="crew",
             name=crew.name_en,
             crew_id=crew.id,
@@ -209,6 +227,6 @@ async def set_crew_login(session: AsyncSession, crew: Crew, pin: str) -> User:
         )
         session.add(user)
     else:
-        user.password_hash = hash_secret(pin)
+        user.password_hash = pin_hash
     await session.flush()
     return user

@@ -50,10 +50,13 @@ class CategoryInfo:
 
 
 def read_city_info(folder: Path) -> dict[str, Any]:
-    """`city.json` of a city folder, validated by the city-data loader."""
-    from dispatch_api.citydata import load_city_info
+    """`city.json` of a city folder, validated by the city-data loader, as plain JSON values."""
+    import msgspec
 
-    return load_city_info(folder)
+    from dispatch_api.citydata import load_city_meta
+
+    info: dict[str, Any] = msgspec.to_builtins(load_city_meta(folder))
+    return info
 
 
 def build_locator(districts: list[District], crs: str) -> Locator:

@@ -251,3 +251,38 @@ def test_english_flips_direction_dates_and_every_control_is_named(
     assert page.locator("html").get_attribute("dir") == "ltr"
     assert unnamed_controls(page) == []
     page.screenshot(path=str(screenshots_dir / "crew-login-en.png"), full_page=True)
+
+
+def test_sign_out_wipes_the_device(
+    phone_context: Any, live_server: LiveServer, crews_with_jobs: list[CrewLogin]
+) -> None:
+    crew = crews_with_jobs[0]
+    jobs = _server_jobs(live_server, crew)
+    page = phone_context.new_page()
+    sign_in(page, crew)
+    wait_controlled(page)
+    wait_details_cached(page, len(jobs))
+    assert page.evaluate("caches.has('crewline-data')")
+
+    page.get_by_role("button", name="خروج").first.click()
+    dialog = page.get_by_role("dialog", name="خروج از حساب؟")
+    dialog.wait_for()
+    dialog.get_by_role("button", name="خروج").click()
+    page.wait_for_url("**/crew/login")
+    stored = page.evaluate(
+        """() => new Promise((resolve) => {
+            const open = indexedDB.open('crewline');
+            open.onupgradeneeded = () => resolve('empty');
+            open.onsuccess = () => {
+                const db = open.result;
+                if (!db.objectStoreNames.contains('jobs')) { resolve('empty'); return; }
+                const req = db.transaction('jobs').objectStore('jobs').count();
+                req.onsuccess = () => resolve(req.result);
+            };
+        })"""
+    )
+    assert stored in ("empty", 0)
+    assert page.evaluate("caches.has('crewline-data')") is False
+    assert page.evaluate("fetch('/api/auth/me').then((r) => r.status)") == 401
+    page.goto("/crew")
+    page.wait_for_url("**/crew/login")

@@ -6,7 +6,7 @@ import { wipe } from '../lib/db.js';
 import { formatDuration, formatTime, localDigits, t, tn } from '../lib/i18n.js';
 import { CHANNEL, dismiss, replayOutbox, saveAction, savePhoto, summary } from '../lib/outbox.js';
 import { PositionReporter } from './gps.js';
-import { JobMap } from './map.js';
+import { DISTRICTS_URL, JobMap, streetsUrl } from './map.js';
 import { preparePhoto } from './photos.js';
 import {
   loadIdentity, localJob, localJobs, refreshDetail, refreshJobs, removeJob, savedCrew, storeJob,
@@ -27,6 +27,7 @@ const NEXT_ACTIONS = {
 const NEEDS_REASON = new Set(['decline', 'cannot_complete']);
 const OFFERS_NOTE = new Set(['complete']);
 const SYNC_TAG = 'crewline-outbox';
+const NOTICED_FIELDS = ['sequence', 'eta', 'priority', 'address', 'description', 'sla_due_at'];
 
 const state = { crew: null, jobs: [], jobId: null, you: null, map: null, retryTimer: null, events: null };
 const objectUrls = [];
@@ -180,8 +181,9 @@ async function renderJob() {
   $('#job-address').textContent = job.address || '';
   $('#job-eta').textContent = formatTime(job.eta);
   const sla = slaClock(job);
-  $('#job-sla').replaceChildren(el('span', { class: `sla sla-${sla.level}`, text: sla.text }),
-    sla.due ? el('span', { class: 'muted', text: ` (${t('job.sla.due', { time: sla.due })})` }) : null);
+  const slaParts = [el('span', { class: `sla sla-${sla.level}`, text: sla.text })];
+  if (sla.due) slaParts.push(el('span', { class: 'muted sla-due', text: t('job.sla.due', { time: sla.due }) }));
+  $('#job-sla').replaceChildren(...slaParts);
   $('#job-service').textContent = job.service_minutes ? formatDuration(job.service_minutes * 60000) : '—';
   $('#job-tracking').textContent = job.tracking_code || '';
   $('#job-description').textContent = job.description || '';
@@ -204,12 +206,12 @@ async function renderJob() {
   note.textContent = t('job.map.no_route');
 }
 
-function askReason(title, required) {
+function askReason(title, label, required) {
   const dialog = $('#reason-dialog');
   const text = $('#reason-text');
   const error = $('#reason-error');
   $('#reason-title').textContent = title;
-  $('#reason-label').textContent = required ? t('reason.required') : title;
+  $('#reason-label').textContent = label;
   text.value = '';
   error.hidden = true;
   return new Promise((resolve) => {
@@ -238,11 +240,11 @@ function askReason(title, required) {
 async function act(job, action) {
   const extra = {};
   if (NEEDS_REASON.has(action)) {
-    const reason = await askReason(t(`action.${action}`), true);
+    const reason = await askReason(t(`action.${action}`), t('reason.label'), true);
     if (reason === null) return;
     extra.reason = reason;
   } else if (OFFERS_NOTE.has(action)) {
-    const note = await askReason(t(`action.${action}`), false);
+    const note = await askReason(t(`action.${action}`), t('note.label'), false);
     if (note === null) return;
     extra.note = note;
   }
@@ -298,7 +300,10 @@ async function refreshFromServer() {
     state.crew = crew;
     // Details (route on the streets, depot) are kept on the device for every job, for offline use.
     const jobs = await localJobs();
-    await Promise.all(jobs.map((job) => refreshDetail(job.id).catch(() => null)));
+    const details = await Promise.all(jobs.map((job) => refreshDetail(job.id).catch(() => null)));
+    // Fetch the map layers once now, so the service worker has them when the network is gone.
+    const layers = [DISTRICTS_URL, ...details.filter(Boolean).map(streetsUrl)];
+    Promise.all([...new Set(layers)].map((url) => fetch(url).catch(() => null))).catch(() => undefined);
     return changes;
   } catch (error) {
     if (error && error.needsSignIn) location.replace('/crew/login');
@@ -321,13 +326,17 @@ function listen() {
     let job;
     try { job = JSON.parse(event.data); } catch (e) { return; }
     const title = `${categoryName(job)} · ${job.address || ''}`;
+    const before = await localJob(job.id);
+    let tell = true;
     if (kind === 'removed') {
       await removeJob(job.id);
     } else {
       await storeJob(job);
       refreshDetail(job.id).then(render).catch(() => undefined);
+      // The crew's own actions come back as updates too: only changes to the plan are announced.
+      tell = kind === 'created' || !before || NOTICED_FIELDS.some((key) => before[key] !== job[key]);
     }
-    notice(t(`notice.job.${kind}`, { title }));
+    if (tell) notice(t(`notice.job.${kind}`, { title }));
     await render();
   };
   source.addEventListener('job.created', handle('created'));

@@ -34,7 +34,8 @@ export function t(key, params = {}) {
 // A count phrase with the right plural form ("1 waiting to send", "3 waiting to send").
 export function tn(keyBase, n, params = {}) {
   const rule = new Intl.PluralRules(config.lang).select(n);
-  const key = config.strings[`${keyBase}.${rule}`] !== undefined ? `${keyBase}.${rule}` : `${keyBase}.other`;
+  const candidates = [`${keyBase}.${rule}`, `${keyBase}.other`, keyBase];
+  const key = candidates.find((k) => config.strings[k] !== undefined) || keyBase;
   return t(key, { n, ...params });
 }
 

@@ -108,8 +108,17 @@ async def load_reference(session: AsyncSession, data: CityData, progress: Progre
     await session.flush()
     progress("crews", 0, len(data.crews))
     # argon2 is slow on purpose: hash every PIN in worker threads at once.
-    pin_hashes = await asyncio.gather(*(accounts.hash_secret_async(crew.pin) for crew in data.crews))
-    for i, (crew, pin_hash) in enumerate(zip(data.crews, pin_hashes, strict=True), start=1):
+    hashed = 0
+
+    async def pin_hash(pin: str) -> str:
+        nonlocal hashed
+        value = await accounts.hash_secret_async(pin)
+        hashed += 1
+        progress("crews", hashed, len(data.crews))
+        return value
+
+    pin_hashes = await asyncio.gather(*(pin_hash(crew.pin) for crew in data.crews))
+    for crew, pin_hash in zip(data.crews, pin_hashes, strict=True):
         row = Crew(
             id=crew.id,
             name_fa=crew.name_fa,
@@ -129,7 +138,6 @@ async def load_reference(session: AsyncSession, data: CityData, progress: Progre
         session.add(row)
         await session.flush()
         await accounts.set_crew_login(session, row, crew.pin, pin_hash)
-        progress("crews", i, len(data.crews))
     for unit in data.equipment:
         session.add(
             Equipment(

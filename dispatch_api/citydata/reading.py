@@ -183,7 +183,8 @@ def read_csv(
     for index, row in enumerate(reader):
         if not row:
             continue
-        record_id = row[positions[id_column]] if positions[id_column] < len(row) else None
+        raw_id = row[positions[id_column]] if positions[id_column] < len(row) else None
+        record_id: object = int(raw_id) if raw_id is not None and raw_id.isdigit() else raw_id
         if len(row) != len(header):
             raise CityDataError(
                 name,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 _REPO = Path(__file__).resolve().parent.parent
+_SAMPLE_CITY = str(_REPO / "fixtures" / "sample_city")
 PREFIX = "CREWLINE_"
 
 
@@ -34,23 +35,24 @@ def _env_bool(name: str, default: bool) -> bool:
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything the app needs to start. Build with `Settings.from_env()` or pass fields directly."""
+    """Everything the app needs to start; each field not given is read from `CREWLINE_<FIELD>`."""
 
-    data_dir: Path = field(default_factory=lambda: Path("data").resolve())
-    database_url: str = ""
-    redis_url: str = ""
-    city_dir: Path = _REPO / "fixtures" / "sample_city"
-    tile_url: str = ""
-    secret_key: str = ""
-    debug: bool = False
-    session_hours: int = 12
-    crew_session_hours: int = 14
-    login_max_failures: int = 5
-    login_window_s: int = 300
-    repeat_reopen_days: int = 7
-    referral_follow_up_days: int = 3
-    max_page_size: int = 200
-    migrate_on_start: bool = True
+    data_dir: Path = field(default_factory=lambda: Path(_env("DATA_DIR", "data")))
+    database_url: str = field(default_factory=lambda: _env("DATABASE_URL", ""))
+    redis_url: str = field(default_factory=lambda: _env("REDIS_URL", ""))
+    city_dir: Path = field(default_factory=lambda: Path(_env("CITY_DIR", _SAMPLE_CITY)))
+    tile_url: str = field(default_factory=lambda: _env("TILE_URL", ""))
+    secret_key: str = field(default_factory=lambda: _env("SECRET_KEY", ""))
+    debug: bool = field(default_factory=lambda: _env_bool("DEBUG", False))
+    session_hours: int = field(default_factory=lambda: _env_int("SESSION_HOURS", 12))
+    crew_session_hours: int = field(default_factory=lambda: _env_int("CREW_SESSION_HOURS", 14))
+    login_max_failures: int = field(default_factory=lambda: _env_int("LOGIN_MAX_FAILURES", 5))
+    login_max_failures_per_ip: int = field(default_factory=lambda: _env_int("LOGIN_MAX_FAILURES_PER_IP", 20))
+    login_window_s: int = field(default_factory=lambda: _env_int("LOGIN_WINDOW_S", 300))
+    repeat_reopen_days: int = field(default_factory=lambda: _env_int("REPEAT_REOPEN_DAYS", 7))
+    referral_follow_up_days: int = field(default_factory=lambda: _env_int("REFERRAL_FOLLOW_UP_DAYS", 3))
+    max_page_size: int = field(default_factory=lambda: _env_int("MAX_PAGE_SIZE", 200))
+    migrate_on_start: bool = field(default_factory=lambda: _env_bool("MIGRATE_ON_START", True))
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(self.data_dir).resolve())
@@ -60,24 +62,8 @@ class Settings:
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
-        values: dict[str, object] = {
-            "data_dir": Path(_env("DATA_DIR", "data")),
-            "database_url": _env("DATABASE_URL", ""),
-            "redis_url": _env("REDIS_URL", ""),
-            "city_dir": Path(_env("CITY_DIR", str(_REPO / "fixtures" / "sample_city"))),
-            "tile_url": _env("TILE_URL", ""),
-            "secret_key": _env("SECRET_KEY", ""),
-            "debug": _env_bool("DEBUG", False),
-            "session_hours": _env_int("SESSION_HOURS", 12),
-            "crew_session_hours": _env_int("CREW_SESSION_HOURS", 14),
-            "login_max_failures": _env_int("LOGIN_MAX_FAILURES", 5),
-            "login_window_s": _env_int("LOGIN_WINDOW_S", 300),
-            "repeat_reopen_days": _env_int("REPEAT_REOPEN_DAYS", 7),
-            "referral_follow_up_days": _env_int("REFERRAL_FOLLOW_UP_DAYS", 3),
-            "migrate_on_start": _env_bool("MIGRATE_ON_START", True),
-        }
-        values.update(overrides)
-        return cls(**values)  # type: ignore[arg-type]
+        """Settings from `CREWLINE_*` environment variables; keyword arguments take precedence."""
+        return cls(**overrides)  # type: ignore[arg-type]
 
     @property
     def is_sqlite(self) -> bool:

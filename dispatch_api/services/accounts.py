@@ -65,6 +65,8 @@ class SignIn:
 @dataclass(frozen=True)
 class LoginPolicy:
     max_failures: int = 5
+    # One address may serve a whole call centre, so it gets a larger allowance than one account.
+    ip_max_failures: int = 20
     window_s: int = 300
     session_hours: int = 12
     crew_session_hours: int = 14
@@ -72,22 +74,19 @@ class LoginPolicy:
 
 async def _check_rate(session: AsyncSession, policy: LoginPolicy, account: str, ip: str) -> None:
     since = utcnow() - timedelta(seconds=policy.window_s)
-    for column, value, what in (
-        (LoginFailure.account, account, "this account"),
-        (LoginFailure.ip, ip, "this address"),
-    ):
-        count = await session.scalar(
-            select(func.count()).select_from(LoginFailure).where(column == value, LoginFailure.at >= since)
-        )
-        if (count or 0) >= policy.max_failures:
-            oldest = await session.scalar(
-                select(func.min(LoginFailure.at)).where(column == value, LoginFailure.at >= since)
-            )
+    checks = (
+        (LoginFailure.account, account, "this account", policy.max_failures),
+        (LoginFailure.ip, ip, "this address", policy.ip_max_failures),
+    )
+    for column, value, what, limit in checks:
+        recent = (column == value) & (LoginFailure.at >= since)
+        count = await session.scalar(select(func.count()).select_from(LoginFailure).where(recent))
+        if (count or 0) >= limit:
+            oldest = await session.scalar(select(func.min(LoginFailure.at)).where(recent))
             wait = policy.window_s
             if oldest is not None:
-                wait = max(
-                    1, int((oldest + timedelta(seconds=policy.window_s) - utcnow()).total_seconds()) + 1
-                )
+                left = oldest + timedelta(seconds=policy.window_s) - utcnow()
+                wait = max(1, int(left.total_seconds()) + 1)
             raise RateLimited(
                 f"too many failed sign-ins for {what}; wait {wait} seconds and try again", retry_after_s=wait
             )

@@ -284,6 +284,7 @@ async def intake(
         updated_at=created,
         sla_due_at=sla_due_at(city.calendar, category.calendar, created, category.sla_hours),
         created_by_id=actor.user_id,
+        referral=None,
     )
     session.add(ticket)
     await session.flush()
@@ -317,7 +318,7 @@ async def _refer(
     follow_up = (utcnow() + timedelta(days=follow_up_days)).date()
     existing = await session.scalar(select(Referral).where(Referral.ticket_id == ticket.id))
     if existing is None:
-        session.add(Referral(ticket_id=ticket.id, agency=agency, status="sent", follow_up_on=follow_up))
+        ticket.referral = Referral(ticket_id=ticket.id, agency=agency, status="sent", follow_up_on=follow_up)
     else:
         existing.agency, existing.status, existing.follow_up_on = agency, "sent", follow_up
 

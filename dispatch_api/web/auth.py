@@ -7,6 +7,7 @@ from typing import Any
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie
+from litestar.middleware.csrf import generate_csrf_token
 from litestar.utils.scope.state import ScopeState
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +15,8 @@ from dispatch_api.services import accounts
 from dispatch_api.services.principal import Principal
 from dispatch_api.settings import Settings
 from dispatch_api.web.security import SESSION_COOKIE, current, signed_in
+
+CSRF_COOKIE = "csrftoken"
 
 
 class LoginBody(msgspec.Struct):
@@ -29,6 +32,7 @@ class CrewLoginBody(msgspec.Struct):
 def _policy(settings: Settings) -> accounts.LoginPolicy:
     return accounts.LoginPolicy(
         max_failures=settings.login_max_failures,
+        ip_max_failures=settings.login_max_failures_per_ip,
         window_s=settings.login_window_s,
         session_hours=settings.session_hours,
         crew_session_hours=settings.crew_session_hours,
@@ -50,7 +54,7 @@ def _csrf(request: Request[Any, Any, Any]) -> str | None:
     token = ScopeState.from_scope(request.scope).csrf_token
     if isinstance(token, str):
         return token
-    return request.cookies.get("csrftoken")
+    return request.cookies.get(CSRF_COOKIE)
 
 
 def _client_ip(request: Request[Any, Any, Any]) -> str:
@@ -60,12 +64,18 @@ def _client_ip(request: Request[Any, Any, Any]) -> str:
 def _signed_in(
     request: Request[Any, Any, Any], sign_in: accounts.SignIn, settings: Settings
 ) -> Response[Any]:
+    cookies: list[Cookie] = []
+    csrf = _csrf(request)
+    if csrf is None:
+        # Sign-in is exempt from CSRF, so hand the page its CSRF cookie here.
+        csrf = generate_csrf_token(settings.resolved_secret())
+        cookies.append(Cookie(key=CSRF_COOKIE, value=csrf, path="/", samesite="lax", httponly=False))
     body = {
         "user": user_json(sign_in.principal),
         "token": sign_in.token,
         "token_type": "bearer",
         "expires_at": sign_in.expires_at.isoformat(),
-        "csrf_token": _csrf(request),
+        "csrf_token": csrf,
     }
     cookie = Cookie(
         key=SESSION_COOKIE,
@@ -76,10 +86,10 @@ def _signed_in(
         max_age=int((sign_in.expires_at - accounts.utcnow()).total_seconds()),
         path="/",
     )
-    return Response(body, cookies=[cookie])
+    return Response(body, cookies=[cookie, *cookies])
 
 
-@post("/api/auth/login", tags=["auth"], summary="Staff sign-in")
+@post("/api/auth/login", tags=["auth"], summary="Staff sign-in", status_code=200)
 async def login(
     request: Request[Any, Any, Any], data: LoginBody, db_session: AsyncSession, settings: Settings
 ) -> Response[Any]:
@@ -89,7 +99,12 @@ async def login(
     return _signed_in(request, sign_in, settings)
 
 
-@post("/api/auth/crew-login", tags=["auth"], summary="Crew sign-in with phone and PIN (lasts the shift)")
+@post(
+    "/api/auth/crew-login",
+    tags=["auth"],
+    summary="Crew sign-in with phone and PIN (lasts the shift)",
+    status_code=200,
+)
 async def crew_login(
     request: Request[Any, Any, Any], data: CrewLoginBody, db_session: AsyncSession, settings: Settings
 ) -> Response[Any]:

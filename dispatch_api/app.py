@@ -30,7 +30,14 @@ from dispatch_api.web.security import AuthMiddleware, BearerAwareCSRFMiddleware,
 
 log = logging.getLogger("crewline")
 
-OPTIONAL_CONTROLLERS = ("dispatch_api.web.plans", "dispatch_api.web.crew", "dispatch_api.web.events")
+OPTIONAL_CONTROLLERS = (
+    "dispatch_api.web.plans",
+    "dispatch_api.web.crew",
+    "dispatch_api.web.events",
+    "dispatch_api.web.console",
+    "dispatch_api.web.citizen",
+    "dispatch_api.web.figures",
+)
 
 
 def _optional_module(name: str) -> Any | None:

@@ -1,0 +1,162 @@
+"""Operator and dispatcher actions of the intake form and the console that announce live updates:
+filing a call, address search over street names, and triage (category, priority, reject, refer,
+duplicate) in one request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.params import Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dispatch_api.services import tickets, triage
+from dispatch_api.services.addresses import street_index
+from dispatch_api.services.city import CityContext
+from dispatch_api.services.errors import FieldError
+from dispatch_api.settings import Settings
+from dispatch_api.web.events import announcer
+from dispatch_api.web.security import current, require_roles
+from dispatch_api.web.tickets import TicketIn
+from dispatch_api.web.views import repeat_call_json, ticket_json
+
+OPERATORS = require_roles("operator", "dispatcher")
+DISPATCHERS = require_roles("dispatcher", "coordinator")
+TRIAGE_ACTIONS = ("keep", "reject", "refer", "duplicate")
+
+
+class TriageIn(msgspec.Struct, forbid_unknown_fields=True):
+    version: int
+    action: str = "keep"
+    category: str | None = None
+    category_reason: str | None = None
+    priority: str | None = None
+    priority_reason: str | None = None
+    reason: str | None = None
+    agency: str | None = None
+    duplicate_of: int | None = None
+
+
+def _announce(request: Request[Any, Any, Any], ticket: Any) -> None:
+    announcer(request).ticket({"id": ticket.id, "status": ticket.status, "priority": ticket.priority})
+
+
+@post("/api/intake", guards=[OPERATORS], tags=["tickets"], summary="File a call from the intake form (live)")
+async def file_call(
+    request: Request[Any, Any, Any],
+    data: TicketIn,
+    db_session: AsyncSession,
+    city: CityContext,
+    settings: Settings,
+) -> Response[Any]:
+    principal = current(request)
+    result = await tickets.intake(
+        db_session,
+        city,
+        tickets.IntakeData(**msgspec.structs.asdict(data)),
+        principal,
+        reopen_days=settings.repeat_reopen_days,
+        follow_up_days=settings.referral_follow_up_days,
+    )
+    body: dict[str, Any] = {"ticket": ticket_json(result.ticket, city, principal), "created": result.created}
+    if result.repeat_call is not None:
+        body["repeat_call"] = repeat_call_json(result.repeat_call, principal)
+        body["reopened"] = result.reopened
+    _announce(request, result.ticket)
+    return Response(body, status_code=201 if result.created else 200)
+
+
+@get(
+    "/api/addresses",
+    guards=[OPERATORS],
+    tags=["city"],
+    summary="Streets whose name matches (Persian/English)",
+)
+async def search_addresses(
+    settings: Settings,
+    q: str = Parameter(min_length=1, max_length=80, description="part of a street name"),
+    limit: int = Parameter(default=8, ge=1, le=20),
+) -> dict[str, Any]:
+    hits = street_index(settings.city_dir.resolve()).search(q, limit)
+    return {
+        "items": [
+            {
+                "street_id": h.street_id,
+                "name": {"fa": h.name_fa, "en": h.name_en},
+                "road_class": h.road_class,
+                "lon": h.lon,
+                "lat": h.lat,
+            }
+            for h in hits
+        ]
+    }
+
+
+@post(
+    "/api/tickets/{ticket_id:int}/triage",
+    guards=[DISPATCHERS],
+    tags=["tickets"],
+    status_code=200,
+    summary="Triage: category, priority with reason, and keep, reject, refer or mark duplicate",
+)
+async def triage_ticket(
+    request: Request[Any, Any, Any],
+    ticket_id: int,
+    data: TriageIn,
+    db_session: AsyncSession,
+    city: CityContext,
+    settings: Settings,
+) -> dict[str, Any]:
+    principal = current(request)
+    if data.action not in TRIAGE_ACTIONS:
+        raise FieldError([("action", f"one of {', '.join(TRIAGE_ACTIONS)}")])
+    ticket = await tickets.get_ticket(db_session, ticket_id, principal)
+    version = data.version
+    if data.category and data.category != ticket.category_code:
+        ticket = await triage.change_category(
+            db_session,
+            city,
+            ticket_id,
+            version,
+            data.category,
+            data.category_reason,
+            principal,
+            follow_up_days=settings.referral_follow_up_days,
+        )
+        version = ticket.version
+    if data.priority and data.priority != ticket.priority:
+        ticket = await tickets.update_ticket(
+            db_session,
+            ticket_id,
+            version,
+            tickets.TicketChanges(
+                priority=data.priority, priority_reason=data.priority_reason, fields_set={"priority"}
+            ),
+            principal,
+        )
+        version = ticket.version
+    if data.action == "keep" and ticket.status == "new":
+        ticket = await tickets.transition(
+            db_session, ticket_id, "triaged", version, principal, reason=data.reason
+        )
+    elif data.action != "keep":
+        target = {"reject": "rejected", "refer": "referred", "duplicate": "duplicate"}[data.action]
+        ticket = await tickets.transition(
+            db_session,
+            ticket_id,
+            target,
+            version,
+            principal,
+            reason=data.reason,
+            agency=data.agency,
+            duplicate_of=data.duplicate_of,
+            follow_up_days=settings.referral_follow_up_days,
+        )
+    await db_session.refresh(ticket, ["referral"])
+    _announce(request, ticket)
+    return ticket_json(ticket, city, principal)
+
+
+def route_handlers() -> list[Any]:
+    return [file_call, search_addresses, triage_ticket]

@@ -134,7 +134,7 @@ class BuildReport:
     dropped_nodes: int
     dropped_segments: int
     dropped_edge_ids: tuple[int, ...]
-    reader_dropped: tuple[str, ...]
+    reader_notes: tuple[str, ...]
     length_km: float
     speeds_kph: Mapping[str, float]
 
@@ -150,7 +150,7 @@ class BuildReport:
             f"({100 * self.kept_share:.1f} %), {self.components} components; dropped "
             f"{self.dropped_nodes:,} nodes and {self.dropped_segments:,} segments",
         ]
-        lines += [f"left out while reading: {reason}" for reason in self.reader_dropped]
+        lines += [f"reading: {reason}" for reason in self.reader_notes]
         return "\n".join(lines)
 
 
@@ -296,7 +296,7 @@ def build_graph(source: StreetTables | LineNetwork, *,
         dropped_nodes=n_read - n_nodes,
         dropped_segments=int(dropped_ids.size),
         dropped_edge_ids=tuple(int(i) for i in dropped_ids),
-        reader_dropped=net.dropped,
+        reader_notes=net.notes,
         length_km=float(seg_length[kept_segs].sum() / 1000.0),
         speeds_kph={name: profile.kph(name) for name in ROAD_CLASSES},
     )

@@ -494,7 +494,7 @@ def read_centerlines_geojson(
                 road_class=class_code(name), oneway=oneway, speed_kph=speed, street_id=street,
                 bridge=bridge, edge_id=edge_id, u_key=u_key, v_key=v_key,
             ))
-    net = network_from_lines(source, records, dropped=tuple(dropped))
+    net = network_from_lines(source, records, notes=tuple(dropped))
     net.validate()
     return net
 

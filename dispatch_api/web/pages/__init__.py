@@ -14,16 +14,21 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template import TemplateConfig
 
-from dispatch_api.web.pages import i18n
+from dispatch_api.web.pages import i18n, screens
 from dispatch_api.web.pages.assets import TEMPLATE_DIR, asset_routers, manifest, service_worker
+from dispatch_api.web.pages.citizen import CITIZEN_PAGES
+from dispatch_api.web.pages.console import CONSOLE_PAGES
 from dispatch_api.web.pages.crew import CREW_PAGES
+from dispatch_api.web.pages.figures import FIGURES_PAGES
+from dispatch_api.web.pages.intake import INTAKE_PAGES
 
 __all__ = ["page_handlers", "template_config"]
 
 
 def page_handlers() -> list[Any]:
     """Every HTML page, `/sw.js`, `/manifest.webmanifest`, `/static/...` and `/vendor/...`."""
-    return [*CREW_PAGES, service_worker, manifest, *asset_routers()]
+    staff_and_citizen = [*CONSOLE_PAGES, *INTAKE_PAGES, *CITIZEN_PAGES, *FIGURES_PAGES]
+    return [*CREW_PAGES, *staff_and_citizen, service_worker, manifest, *asset_routers()]
 
 
 def jinja_environment() -> Environment:
@@ -34,6 +39,7 @@ def jinja_environment() -> Environment:
         lstrip_blocks=True,
     )
     i18n.install(environment)
+    screens.install(environment)
     environment.filters["digits"] = lambda value, lang: i18n.localize_digits(value, lang)
     return environment
 

@@ -1,0 +1,185 @@
+"""Shared pieces of the staff and citizen screens (console, intake, citizen pages, figures):
+their own Babel catalog (`pwa/locale/<lang>/LC_MESSAGES/screens.po`), the JavaScript strings each
+screen needs, and rendering a screen with a sign-in check.
+
+Templates call `t("…")` for these screens' strings; the crew app's catalog (`messages`) is left to
+its own extraction. Extract and update this catalog with:
+    pybabel extract -F babel.cfg -k t -k T_ --no-default-keywords -o pwa/locale/screens.pot .
+    pybabel update -D screens -i pwa/locale/screens.pot -d pwa/locale
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from functools import cache
+from typing import Any
+from urllib.parse import quote
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from litestar import Request
+from litestar.response import Redirect, Template
+
+from dispatch_api.services.principal import Principal
+from dispatch_api.web.pages.context import base_context, lang_cookies, page_lang
+from dispatch_api.web.pages.i18n import DEFAULT_LANG, LOCALE_DIR
+
+DOMAIN = "screens"
+
+
+def T_(message: str) -> str:
+    """Mark a string of these screens for extraction; translated when a page is rendered."""
+    return message
+
+
+@cache
+def catalog(lang: str) -> Translations:
+    po_path = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not po_path.is_file():
+        return Translations()
+    with po_path.open("rb") as handle:
+        messages = read_po(handle, locale=lang, domain=DOMAIN)
+    buffer = io.BytesIO()
+    write_mo(buffer, messages, use_fuzzy=False)
+    buffer.seek(0)
+    return Translations(fp=buffer, domain=DOMAIN)
+
+
+def t(lang: str, message: str, **params: Any) -> str:
+    text = str(catalog(lang).gettext(message))
+    return text % params if params else text
+
+
+@pass_context
+def jinja_t(context: Context, message: str, **params: Any) -> str:
+    return t(str(context.get("lang", DEFAULT_LANG)), message, **params)
+
+
+def install(environment: Any) -> None:
+    environment.globals["t"] = jinja_t
+
+
+# Strings the screens' JavaScript shows, by key (English; Persian from the catalog).
+JS: dict[str, str] = {
+    "priority.urgent": T_("Urgent"),
+    "priority.high": T_("High"),
+    "priority.normal": T_("Normal"),
+    "priority.low": T_("Low"),
+    "status.new": T_("New"),
+    "status.triaged": T_("Triaged"),
+    "status.planned": T_("Planned"),
+    "status.assigned": T_("Assigned"),
+    "status.accepted": T_("Accepted"),
+    "status.en_route": T_("On the way"),
+    "status.on_site": T_("On site"),
+    "status.done": T_("Done"),
+    "status.closed": T_("Closed"),
+    "status.referred": T_("Referred"),
+    "status.duplicate": T_("Duplicate"),
+    "status.rejected": T_("Rejected"),
+    "status.cancelled": T_("Cancelled"),
+    "status.reopened": T_("Reopened"),
+    "age.minutes": T_("{n} min ago"),
+    "age.hours": T_("{n} h ago"),
+    "age.days": T_("{n} days ago"),
+    "error.generic": T_("Something went wrong: {detail}"),
+    "error.offline": T_("The server cannot be reached; check the connection and try again"),
+    "saved": T_("Saved"),
+    # intake
+    "intake.repeat.title": T_("Possible repeat calls nearby"),
+    "intake.repeat.none": T_("No open ticket of this category nearby"),
+    "intake.repeat.link": T_("Link this call to {code}"),
+    "intake.repeat.distance": T_("{m} m away"),
+    "intake.repeat.linked": T_("Linked to {code}"),
+    "intake.repeat.unlink": T_("File as a new ticket instead"),
+    "intake.referred": T_("Out of the city's remit: this call will be referred to {agency}"),
+    "intake.sla": T_("Expected within {h} hours"),
+    "intake.done.new": T_("Ticket filed. Tracking code for the citizen: {code}"),
+    "intake.done.repeat": T_("Call linked to ticket {code} (repeat call {n})"),
+    "intake.pin.set": T_("Pin at {lat}, {lon}"),
+    "intake.pin.none": T_("Click the map or choose a street to set the place"),
+    "intake.address.none": T_("No street matches"),
+    "intake.category.none": T_("No category matches"),
+    "intake.photos.count": T_("{n} photo(s) will be kept with the ticket"),
+    # console
+    "console.inbox.empty": T_("Nothing waiting for triage"),
+    "console.inbox.count": T_("{n} tickets"),
+    "console.triaged": T_("Ticket {id} saved"),
+    "console.plan.running": T_("Planning: {stage}"),
+    "console.plan.done": T_("Plan ready: {assigned} visits for {crews} crews, {unassigned} unassigned"),
+    "console.plan.failed": T_("Planning failed: {detail}"),
+    "console.plan.none": T_("No plan yet for today"),
+    "console.plan.published": T_("Published: crews have their jobs"),
+    "console.plan.unpublished": T_("Not published yet"),
+    "console.moved": T_("Ticket {id} moved to {crew}"),
+    "console.inserted": T_("Ticket {id} inserted into the live plan"),
+    "console.visits": T_("{n} visits"),
+    "console.unassigned.none": T_("Every ticket has a crew"),
+    "console.live": T_("Live"),
+    "console.reconnecting": T_("Reconnecting…"),
+    "console.crew.position": T_("{crew}, seen {time}"),
+    "console.choose.ticket": T_("Choose a ticket in the inbox to triage it"),
+    "console.move.choose": T_("Choose a visit on the timeline to move it"),
+    "reason.no_skill": T_("No crew has the skill"),
+    "reason.outside_districts": T_("No crew serves the district"),
+    "reason.capacity": T_("Crews are full"),
+    "reason.window_unreachable": T_("Cannot be reached in time"),
+    "reason.dropped_for_priority": T_("Left for more urgent work"),
+    # citizen
+    "citizen.notfound": T_("No request has this tracking code; check it and try again"),
+    "citizen.survey.thanks": T_("Thank you! Your answer was recorded."),
+    "citizen.survey.already": T_("This survey was already answered. Each link works once."),
+    # figures
+    "figures.tickets_in": T_("Tickets in"),
+    "figures.closed": T_("Closed"),
+    "figures.backlog": T_("Backlog"),
+    "figures.resolution_median_h": T_("Median resolution (h)"),
+    "figures.resolution_p90_h": T_("90th percentile resolution (h)"),
+    "figures.response_median_h": T_("Median response (h)"),
+    "figures.response_p90_h": T_("90th percentile response (h)"),
+    "figures.sla_target_median_h": T_("SLA target (h)"),
+    "figures.within_sla_share": T_("Closed within SLA"),
+    "figures.repeat_rate": T_("Repeat-call rate"),
+    "figures.backlog_median_age_h": T_("Median backlog age (h)"),
+    "figures.referrals": T_("Referrals"),
+    "figures.referrals_overdue": T_("Referral follow-ups overdue"),
+    "figures.satisfaction_avg": T_("Satisfaction (1–5)"),
+    "figures.survey_response_rate": T_("Survey response rate"),
+    "figures.empty": T_("No tickets in this period"),
+}
+
+
+def js_strings(lang: str) -> dict[str, str]:
+    return {key: t(lang, message) for key, message in JS.items()}
+
+
+def principal_of(request: Request[Any, Any, Any]) -> Principal | None:
+    user = request.scope.get("user")
+    return user if isinstance(user, Principal) else None
+
+
+def render(
+    request: Request[Any, Any, Any],
+    template: str,
+    screen: str,
+    *,
+    roles: Iterable[str] | None = None,
+    **extra: Any,
+) -> Template | Redirect:
+    """A screen in the page's language; staff screens send a visitor without the role to sign in."""
+    lang = page_lang(request)
+    principal = principal_of(request)
+    if roles is not None:
+        allowed = set(roles) | {"admin"}
+        if principal is None or principal.role not in allowed:
+            target = quote(str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""))
+            return Redirect(f"/signin?next={target}")
+    context = base_context(request, lang, screen=screen, **extra)
+    context["screen_strings"] = js_strings(lang)
+    context["user"] = {"name": principal.name, "role": principal.role} if principal is not None else None
+    context["app_name"] = t(lang, "Crewline")
+    return Template(template, context=context, cookies=lang_cookies(request, lang))

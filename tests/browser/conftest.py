@@ -8,6 +8,7 @@ the day through the real API, so crews have jobs. Screenshots go to `artifacts/s
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import os
 import socket
@@ -15,9 +16,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -61,17 +64,22 @@ def _free_port() -> int:
 
 
 def _seed(env: dict[str, str]) -> None:
-    """Load the sample city and the demo accounts, exactly as `crewline demo` does."""
-    from dispatch_api.cli.serve import seed_demo
-    from dispatch_api.settings import Settings
+    """Load the sample city and the demo accounts the way `crewline demo` does."""
+    from dispatch_api.citydata import load_city
+    from dispatch_api.persistence.db import Database
+    from dispatch_api.services import seed
 
-    settings = Settings(
-        data_dir=Path(env["CREWLINE_DATA_DIR"]),
-        database_url=env["CREWLINE_DATABASE_URL"],
-        city_dir=Path(env["CREWLINE_CITY_DIR"]),
-        secret_key=env["CREWLINE_SECRET_KEY"],
-    )
-    asyncio.run(seed_demo(settings))
+    async def run() -> None:
+        database = Database(env["CREWLINE_DATABASE_URL"])
+        try:
+            await database.upgrade()
+            data = load_city(Path(env["CREWLINE_CITY_DIR"]))
+            async with database.sessionmaker() as session:
+                await seed.seed_city(session, data)
+        finally:
+            await database.dispose()
+
+    asyncio.run(run())
 
 
 def _wait_until_up(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
@@ -85,7 +93,9 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log_path: Path) -
         except httpx.HTTPError:
             pass
         time.sleep(0.3)
-    raise RuntimeError(f"the server did not answer within 90 s:\n{log_path.read_text(errors='replace')[-4000:]}")
+    raise RuntimeError(
+        f"the server did not answer within 90 s:\n{log_path.read_text(errors='replace')[-4000:]}"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -125,51 +135,67 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, sample_city_dir: Path)
             process.wait()
 
 
-def bearer_client(server: LiveServer, path: str, body: dict[str, str]) -> httpx.Client:
+@contextmanager
+def bearer_client(server: LiveServer, path: str, body: dict[str, str]) -> Iterator[httpx.Client]:
     """An API client signed in through `path` with a bearer token (machine clients skip CSRF)."""
-    client = server.client()
-    response = client.post(path, json=body)
-    assert response.status_code in (200, 201), f"{path}: {response.status_code} {response.text}"
-    client.headers["Authorization"] = f"Bearer {response.json()['token']}"
-    client.cookies.clear()
-    return client
+    with server.client() as client:
+        response = client.post(path, json=body)
+        assert response.status_code in (200, 201), (
+            f"{path}: {response.status_code} {response.text}\nserver log:\n{server.log_tail()}"
+        )
+        client.headers["Authorization"] = f"Bearer {response.json()['token']}"
+        client.cookies.clear()
+        yield client
 
 
-def dispatcher_client(server: LiveServer) -> httpx.Client:
+def dispatcher_client(server: LiveServer) -> AbstractContextManager[httpx.Client]:
     return bearer_client(server, "/api/auth/login", {"username": "dispatcher", "password": "dispatcher-137"})
 
 
-def crew_client(server: LiveServer, crew: CrewLogin) -> httpx.Client:
+def crew_client(server: LiveServer, crew: CrewLogin) -> AbstractContextManager[httpx.Client]:
     return bearer_client(server, "/api/auth/crew-login", {"phone": crew.phone, "pin": crew.pin})
 
 
-def _plan_and_publish(server: LiveServer) -> dict[str, Any]:
+def city_today(sample_city_dir: Path) -> dt.date:
+    info = json.loads((sample_city_dir / "city.json").read_text(encoding="utf-8"))
+    return dt.datetime.now(ZoneInfo(info["timezone"])).date()
+
+
+def _plan_and_publish(server: LiveServer, day: dt.date, crew_ids: list[str]) -> dict[str, Any]:
     with dispatcher_client(server) as client:
-        created = client.post("/api/plans", json={})
-        assert created.status_code in (200, 201, 202), created.text
+        # Whatever the hour the tests run, every crew works today (a dispatcher's shift change).
+        for crew_id in crew_ids:
+            shift = client.put(
+                f"/api/crews/{crew_id}/shifts/{day.isoformat()}",
+                json={"start": "00:00", "end": "23:59", "reason": "browser tests run at any hour"},
+            )
+            assert shift.status_code in (200, 201), shift.text
+        created = client.post("/api/plans", json={"date": day.isoformat(), "time_limit_s": 5})
+        assert created.status_code == 202, created.text
         plan = created.json()
         deadline = time.monotonic() + 240
-        while plan.get("status") not in ("ready", "solved", "published", "failed"):
+        while plan["status"] in ("queued", "running"):
             assert time.monotonic() < deadline, f"the plan did not finish: {plan}"
             time.sleep(1)
             plan = client.get(f"/api/plans/{plan['id']}").json()
-        assert plan["status"] != "failed", plan
-        if plan["status"] != "published":
-            published = client.post(f"/api/plans/{plan['id']}/publish")
-            assert published.status_code in (200, 201, 202), published.text
-            plan = published.json()
-        return plan
-
-
-@pytest.fixture(scope="session")
-def published_plan(live_server: LiveServer) -> dict[str, Any]:
-    return _plan_and_publish(live_server)
+        assert plan["status"] == "done", plan
+        published = client.post(f"/api/plans/{plan['id']}/publish")
+        assert published.status_code == 200, published.text
+        result: dict[str, Any] = published.json()
+        return result
 
 
 @pytest.fixture(scope="session")
 def crews(sample_city_dir: Path) -> dict[str, CrewLogin]:
     rows = json.loads((sample_city_dir / "crews.json").read_text(encoding="utf-8"))
     return {row["id"]: CrewLogin(row["id"], row["phone"], row["pin"]) for row in rows}
+
+
+@pytest.fixture(scope="session")
+def published_plan(
+    live_server: LiveServer, sample_city_dir: Path, crews: dict[str, CrewLogin]
+) -> dict[str, Any]:
+    return _plan_and_publish(live_server, city_today(sample_city_dir), sorted(crews))
 
 
 @pytest.fixture(scope="session")

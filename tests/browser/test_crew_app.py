@@ -45,7 +45,8 @@ def _client_actions(server: LiveServer, job_id: str) -> list[tuple[str, str]]:
     """(client_id, action) of every action the server recorded from the device for a job."""
     with sqlite3.connect(server.data_dir / "crewline.db") as db:
         rows = db.execute(
-            "SELECT client_id, action FROM job_actions WHERE job_id = ? AND client_id IS NOT NULL ORDER BY id",
+            "SELECT client_id, action FROM job_actions"
+            " WHERE job_id = ? AND client_id IS NOT NULL ORDER BY id",
             (job_id,),
         ).fetchall()
     return [(str(r[0]), str(r[1])) for r in rows]
@@ -229,8 +230,9 @@ def test_english_flips_direction_dates_and_every_control_is_named(
     assert page.locator("html").get_attribute("lang") == "en"
     english_date = page.locator("#today-label").inner_text()
     assert re.search(r"\b20\d\d\b", english_date) and not PERSIAN_DIGIT.search(english_date)
-    assert re.search(r"January|February|March|April|May|June|July|August|September|October|November|December",
-                     english_date)
+    assert re.search(
+        r"January|February|March|April|May|June|July|August|September|October|November|December", english_date
+    )
     eta = page.locator("#job-list .job-eta").first.inner_text()
     assert re.search(r"\d\d:\d\d", eta) and not PERSIAN_DIGIT.search(eta)
     assert page.get_by_role("heading", name="Today's jobs").is_visible()

@@ -190,6 +190,9 @@ async function renderJob() {
   navigateLinks(job);
 
   const actions = NEXT_ACTIONS[job.status] || [];
+  const finished = $('#job-finished');
+  finished.hidden = actions.length > 0;
+  finished.textContent = t(`job.finished.${job.status}`);
   $('#job-actions').replaceChildren(...actions.map((action, index) => el('button', {
     type: 'button',
     class: `btn btn-block ${index === 0 ? 'btn-primary' : NEEDS_REASON.has(action) ? 'btn-danger-outline' : 'btn-secondary'}`,

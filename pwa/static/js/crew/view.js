@@ -42,5 +42,5 @@ export function notice(text) {
   box.textContent = text;
   box.hidden = false;
   clearTimeout(noticeTimer);
-  noticeTimer = setTimeout(() => { box.hidden = true; }, 8000);
+  noticeTimer = setTimeout(() => { box.hidden = true; }, 5000);
 }

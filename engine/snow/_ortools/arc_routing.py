@@ -9,6 +9,7 @@ tier's range makes tier 1 come before tier 3 (or, strictly, tiers never decrease
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,8 +23,13 @@ if TYPE_CHECKING:
 _SPAN_COST = 10  # weight of the longest route beside the total time: balances the plows
 
 
-def solve_orders(problem: PlowRouteProblem) -> tuple[list[list[tuple[int, int]]], str]:
-    """Each plow's ordered (segment index, way index) list, and the search status name."""
+def solve_orders(
+    problem: PlowRouteProblem, initial: Sequence[Sequence[tuple[int, int]]] | None = None
+) -> tuple[list[list[tuple[int, int]]], str]:
+    """Each plow's ordered (segment index, way index) list, and the search status name.
+
+    `initial` (e.g. the nearest-neighbour routes) seeds the local search; without it the first
+    solution comes from cheapest insertion."""
     depots = sorted({p.depot for p in problem.plows})
     depot_node = {place: i for i, place in enumerate(depots)}
     node_seg: list[tuple[int, int]] = []  # routing node (after the depots) → (segment, way)
@@ -83,10 +89,18 @@ def solve_orders(problem: PlowRouteProblem) -> tuple[list[list[tuple[int, int]]]
         k += len(seg.ways)
 
     params = pywrapcp.DefaultRoutingSearchParameters()
-    params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC
+    params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.LOCAL_CHEAPEST_INSERTION
     params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     params.time_limit.FromMilliseconds(max(100, int(problem.time_limit_s * 1000)))
-    solution = routing.SolveWithParameters(params)
+    solution = None
+    if initial is not None:
+        node_of = {pair: first + k for k, pair in enumerate(node_seg)}
+        routes = [[node_of[(s, w)] for s, w in order] for order in initial]
+        start = routing.ReadAssignmentFromRoutes(routes, True)
+        if start is not None:
+            solution = routing.SolveFromAssignmentWithParameters(start, params)
+    if solution is None:
+        solution = routing.SolveWithParameters(params)
     status = routing.status()
     if solution is None:
         return [[] for _ in problem.plows], f"no solution (routing status {status})"

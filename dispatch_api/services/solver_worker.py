@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from engine import Break, Crew, CrewCosts, Job, Matrix, Priority, Problem, TimeWindow, Weights
+from engine.feasibility import eligible_crews
 from engine.plan import Plan, Route, StepKind
 from engine.solve import SolveOptions, build_plan, resolve, solve
 
@@ -278,7 +279,11 @@ def retime_task(task: dict[str, Any]) -> dict[str, Any]:
     problem = build_problem(task["inputs"], travel_s, dist_m)
     index = problem.job_index()
     wanted: dict[str, list[str]] = task["routes"]
-    sequences = [[index[t] for t in wanted.get(c.id, [])] for c in problem.crews]
+    allowed = eligible_crews(problem)
+    # A visit the crew may not do (skill, district, shift) is left out and explained, never routed.
+    sequences = [
+        [index[t] for t in wanted.get(c.id, []) if allowed[index[t], k]] for k, c in enumerate(problem.crews)
+    ]
     return plan_json(task["inputs"], build_plan(problem, sequences, "manual"))
 
 

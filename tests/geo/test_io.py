@@ -80,7 +80,8 @@ def test_missing_code_field_and_empty_code(tmp_path: Path) -> None:
     blank = _square(3)
     blank["properties"] = {"code": None}
     path = _write(tmp_path / "blank.geojson", _fc(_square(1), blank))
-    with pytest.raises(GeoDataError, match=r"blank\.geojson: feature #1: district code field 'code' is empty"):
+    with pytest.raises(GeoDataError,
+                       match=r"blank\.geojson: feature #1: district code field 'code' is empty"):
         read_districts(path, code_field="code")
 
 
@@ -149,7 +150,7 @@ def test_street_tables_errors_name_file_line_and_field(sample_city_dir: Path, tm
     folder = _copy_city(sample_city_dir, tmp_path / "d")
     streets = folder / "streets.csv"
     text = streets.read_text(encoding="utf-8").splitlines()
-    streets.write_text("\n".join([text[0].replace("name_en", "english")] + text[1:]) + "\n",
+    streets.write_text("\n".join([text[0].replace("name_en", "english"), *text[1:]]) + "\n",
                        encoding="utf-8")
     with pytest.raises(GeoDataError, match=r"streets\.csv: is missing column\(s\) name_en"):
         read_city_streets(folder)

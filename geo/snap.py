@@ -46,7 +46,8 @@ class Snapped:
         return int(self.segment.size)
 
 
-def _segment_lines(graph: RoadGraph, keep: IntArray) -> npt.NDArray[np.object_]:
+def segment_lines(graph: RoadGraph, keep: IntArray) -> npt.NDArray[np.object_]:
+    """Metric LineStrings of the segments at positions ``keep``."""
     counts = np.diff(graph.shape_offsets)[keep]
     starts = graph.shape_offsets[:-1][keep]
     take = np.repeat(starts - np.concatenate(([0], np.cumsum(counts)[:-1])), counts) + np.arange(
@@ -66,7 +67,7 @@ def _tree(graph: RoadGraph, exclude: frozenset[int]) -> tuple[shapely.STRtree, I
     keep = np.arange(graph.n_segments, dtype=np.int64)
     if exclude:
         keep = keep[~np.isin(graph.seg_edge_id, np.fromiter(exclude, dtype=np.int64))]
-    lines = _segment_lines(graph, keep)
+    lines = segment_lines(graph, keep)
     entry = (shapely.STRtree(lines), keep, lines)
     _TREES[key] = entry
     while len(_TREES) > _TREE_CACHE_SIZE:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from geo.conditions import SNOW_FACTORS, Conditions, edge_factors, edge_travel_s
 from geo.graph import RoadGraph
+from geo.io import read_vector
+from geo.match import edges_along
 from geo.matrix import UNREACHABLE, node_matrix, route, travel_matrix
 from geo.speeds import class_code
 
@@ -101,3 +105,25 @@ def test_closing_every_way_out_makes_a_point_unreachable(tiny_graph: RoadGraph) 
     m = travel_matrix(tiny_graph, pts, cut)
     assert m.travel_s[0, 1] == UNREACHABLE and m.dist_m[1, 0] == UNREACHABLE
     assert m.travel_s[0, 0] == 0
+
+
+def test_plowing_cambridge_snow_routes_speeds_trips_along_them(shared_dir: Path,
+                                                               cambridge_graph: RoadGraph) -> None:
+    routes = read_vector(shared_dir / "geodata/cambridge_ma/DPW_SnowEmergencyTowRoutes.geojson")
+    primary = routes[routes["type"] == "primary"]
+    edges = edges_along(cambridge_graph, list(primary.geometry))
+    matched_km = cambridge_graph.seg_length_m[np.isin(cambridge_graph.seg_edge_id, edges)].sum() / 1000
+    drawn_km = primary.to_crs(cambridge_graph.crs).length.sum() / 1000
+    assert matched_km == pytest.approx(drawn_km, rel=0.1)
+    # a trip from one end of the longest primary route to the other
+    longest = primary.geometry.iloc[int(np.argmax(primary.to_crs(cambridge_graph.crs).length))]
+    ends = [longest.coords[0][:2], longest.coords[-1][:2]]
+    snowy = Conditions.make(snow_level=3)
+    plowed = Conditions.make(snow_level=3, plowed_edge_ids=edges.tolist())
+    free = travel_matrix(cambridge_graph, ends).travel_s
+    before = travel_matrix(cambridge_graph, ends, snowy).travel_s
+    after = travel_matrix(cambridge_graph, ends, plowed).travel_s
+    assert (after[~np.eye(2, dtype=bool)] < before[~np.eye(2, dtype=bool)]).all()
+    assert (after >= free).all()
+    # plowing every route of the city restores no more than the streets along them
+    assert len(edges) < len(np.unique(cambridge_graph.seg_edge_id)) / 5

@@ -4,14 +4,16 @@ duplicate) in one request."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, get, post
-from litestar.params import Parameter
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatch_api.services import tickets, triage
+from dispatch_api.services import intake_photos, photos, tickets, triage
 from dispatch_api.services.addresses import street_index
 from dispatch_api.services.city import CityContext
 from dispatch_api.services.errors import FieldError
@@ -22,6 +24,7 @@ from dispatch_api.web.tickets import TicketIn
 from dispatch_api.web.views import repeat_call_json, ticket_json
 
 OPERATORS = require_roles("operator", "dispatcher")
+READERS = require_roles("operator", "dispatcher", "coordinator", "contractor_manager")
 DISPATCHERS = require_roles("dispatcher", "coordinator")
 TRIAGE_ACTIONS = ("keep", "reject", "refer", "duplicate")
 
@@ -158,5 +161,71 @@ async def triage_ticket(
     return ticket_json(ticket, city, principal)
 
 
+def _storage(settings: Settings) -> photos.LocalPhotoStorage:
+    return photos.LocalPhotoStorage(settings.data_dir / "photos")
+
+
+@post(
+    "/api/tickets/{ticket_id:int}/intake-photos",
+    guards=[OPERATORS],
+    tags=["tickets"],
+    summary="Attach a citizen's photo to a ticket (JPEG, PNG or WebP, at most 10 MB), once per client_id",
+    request_max_body_size=photos.MAX_UPLOAD_BYTES + 1024 * 1024,
+)
+async def post_intake_photo(
+    request: Request[Any, Any, Any],
+    ticket_id: int,
+    db_session: AsyncSession,
+    settings: Settings,
+    data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
+) -> Response[dict[str, Any]]:
+    upload = data.get("file")
+    if not isinstance(upload, UploadFile):
+        raise FieldError([("file", "attach the photo as the multipart field 'file'")])
+    applied, body = await intake_photos.upload(
+        db_session,
+        _storage(settings),
+        ticket_id,
+        str(data.get("client_id") or ""),
+        await upload.read(),
+        current(request),
+    )
+    return Response({**body, "applied": applied}, status_code=201 if applied else 200)
+
+
+@get(
+    "/api/tickets/{ticket_id:int}/intake-photos",
+    guards=[READERS],
+    tags=["tickets"],
+    summary="A call's photos",
+)
+async def list_intake_photos(
+    request: Request[Any, Any, Any], ticket_id: int, db_session: AsyncSession
+) -> dict[str, Any]:
+    await tickets.get_ticket(db_session, ticket_id, current(request))
+    return {"items": await intake_photos.listing(db_session, ticket_id)}
+
+
+@get("/api/tickets/{ticket_id:int}/intake-photos/{photo_id:str}", guards=[READERS], tags=["tickets"])
+async def get_intake_photo(
+    request: Request[Any, Any, Any],
+    ticket_id: int,
+    photo_id: str,
+    db_session: AsyncSession,
+    settings: Settings,
+) -> Response[bytes]:
+    data, content_type = await intake_photos.read(
+        db_session, _storage(settings), ticket_id, photo_id, current(request)
+    )
+    return Response(data, media_type=content_type, headers={"Cache-Control": "private, max-age=86400"})
+
+
 def route_handlers() -> list[Any]:
-    return [file_call, search_addresses, triage_ticket]
+    return [
+        file_call,
+        search_addresses,
+        triage_ticket,
+        post_intake_photo,
+        list_intake_photos,
+        get_intake_photo,
+    ]

@@ -162,12 +162,14 @@ def _check_version(ticket: Ticket, version: int | None) -> None:
 
 
 async def _flush(session: AsyncSession, ticket: Ticket, given: int | None) -> None:
+    """Write the changes; a concurrent writer that got there first turns into StaleVersion (409)."""
+    ticket_id = ticket.id
     try:
         await session.flush()
     except StaleDataError:
         await session.rollback()
-        current = await session.scalar(select(Ticket.version).where(Ticket.id == ticket.id))
-        raise StaleVersion(f"ticket {ticket.id}", given if given is not None else -1, current or -1) from None
+        current = await session.scalar(select(Ticket.version).where(Ticket.id == ticket_id))
+        raise StaleVersion(f"ticket {ticket_id}", given if given is not None else -1, current or -1) from None
 
 
 def _visible(principal: Principal | None, ticket: Ticket) -> bool:

@@ -2,12 +2,15 @@
 re-plow interval has passed, lowest tier first, until the snow stops.
 
 A route's tier-k loop is its tier-k steps in route order; running it again starts with the deadhead
-from wherever the plow stands. A tier falls due when a pass started now would just finish one
-interval after its last pass finished; a pass over a less important tier that would make a more
-important one late is replaced by an early pass over the latter, and a plow with nothing due waits
-where it is. The schedule reports, per tier, the longest a street of that tier waits for a pass (from the
-start of the storm to the first pass, then between the ends of consecutive passes) against the
-tier's interval, so an interval the fleet cannot keep is visible.
+from wherever the plow stands. The plow works segment by segment: before each segment
+it takes the most important tier that is due (a tier falls due when a pass started now would just
+finish one interval after its last pass finished; a pass under way stays due until it is done), so
+a tier-1 pass interrupts a long tier-3 pass, which resumes where it stopped. A plow with nothing
+due waits where it is; once the snow stops, passes under way are finished and no new one starts.
+
+The schedule reports, per tier, the longest a street of that tier waits for a pass (from the start
+of the storm to the first pass, then between the ends of consecutive passes) against the tier's
+interval, so an interval the fleet cannot keep is visible.
 """
 
 from __future__ import annotations
@@ -48,62 +51,78 @@ class PassSchedule:
     tiers: tuple[TierService, ...]
 
 
-def _loop_s(problem: PlowRouteProblem, here: int, steps: list[PlowStep]) -> tuple[int, int]:
-    """Duration of running `steps` from place `here`, and the place where the loop ends."""
-    t = problem.travel_s
-    clock = 0
-    for step in steps:
-        dead = int(t[here, step.start])
-        if dead == UNREACHABLE:
-            raise ValueError(f"place {step.start} of segment {step.segment_id!r} cannot be reached")
-        clock += dead + (step.done_s - step.begin_s)
-        here = step.end
-    return clock, here
+class _Loop:
+    """One tier's steps of a route, with the fixed part of a pass's time precomputed."""
 
+    def __init__(self, problem: PlowRouteProblem, steps: list[PlowStep]) -> None:
+        self.steps = steps
+        t = problem.travel_s
+        inner = 0
+        for a, b in itertools.pairwise(steps):
+            dead = int(t[a.end, b.start])
+            if dead == UNREACHABLE:
+                raise ValueError(f"segment {b.segment_id!r} cannot be reached from {a.segment_id!r}")
+            inner += dead
+        self.inner_s = inner + sum(s.done_s - s.begin_s for s in steps)
+        self.first = steps[0].start
 
-def _latest_start(
-    tier: int, run_s: int, last_done: Mapping[int, int], interval_s: Mapping[int, int | None]
-) -> float:
-    """The latest start of a pass that still ends within the tier's interval of its last pass."""
-    if tier not in last_done:
-        return -math.inf
-    iv = interval_s.get(tier)
-    return math.inf if iv is None else last_done[tier] + iv - run_s
+    def run_s(self, problem: PlowRouteProblem, here: int) -> int:
+        """Time of a whole pass started from place `here`."""
+        return int(problem.travel_s[here, self.first]) + self.inner_s
 
 
 def _route_passes(
     problem: PlowRouteProblem, route: PlowRoute, storm_s: int, interval_s: Mapping[int, int | None]
 ) -> list[Pass]:
-    loops: dict[int, list[PlowStep]] = {}
+    by_tier: dict[int, list[PlowStep]] = {}
     for step in route.steps:
-        loops.setdefault(step.tier, []).append(step)
+        by_tier.setdefault(step.tier, []).append(step)
+    loops = {k: _Loop(problem, steps) for k, steps in by_tier.items()}
+    t = problem.travel_s
     here = route.depot
     clock = 0
     last_done: dict[int, int] = {}
+    position: dict[int, int] = {}  # tier → next step of the pass in progress
+    began: dict[int, int] = {}
     count: dict[int, int] = {}
     passes: list[Pass] = []
-    while clock < storm_s:
-        runs = {k: _loop_s(problem, here, steps) for k, steps in loops.items()}
-        latest = {k: _latest_start(k, runs[k][0], last_done, interval_s) for k in loops}
-
-        due = [k for k in sorted(loops) if latest[k] <= clock]
+    while True:
+        latest: dict[int, float] = {}
+        for k, loop in loops.items():
+            iv = interval_s.get(k)
+            if k in position:
+                latest[k] = -math.inf  # a pass in progress is always due
+            elif k not in last_done:
+                latest[k] = -math.inf
+            elif iv is None:
+                latest[k] = math.inf
+            else:
+                latest[k] = last_done[k] + iv - loop.run_s(problem, here)
+        if clock >= storm_s:
+            # the snow has stopped: finish the passes under way, start no new one
+            latest = {k: v for k, v in latest.items() if k in position}
+        due = sorted(k for k, v in latest.items() if v <= clock)
         if not due:
-            upcoming = min(latest[k] for k in loops)
+            upcoming = min(latest.values(), default=math.inf)
             if upcoming >= storm_s:
                 break
-            clock = math.ceil(upcoming)
+            clock = max(clock + 1, math.ceil(upcoming))
             continue
         tier = due[0]
-        lower = [k for k in loops if k < tier]
-        if lower and any(clock + runs[tier][0] > latest[k] for k in lower):
-            # this pass would make a more important tier wait too long: run that one early instead
-            tier = min(lower, key=lambda k: (latest[k], k))
-        duration, here = runs[tier]
-        duration = max(duration, 1)
-        count[tier] = count.get(tier, 0) + 1
-        passes.append(Pass(route.plow_id, tier, count[tier], clock, clock + duration))
-        clock += duration
-        last_done[tier] = clock
+        loop = loops[tier]
+        i = position.get(tier, 0)
+        if i == 0:
+            began[tier] = clock
+        step = loop.steps[i]
+        clock += int(t[here, step.start]) + max(1, step.done_s - step.begin_s)
+        here = step.end
+        if i + 1 < len(loop.steps):
+            position[tier] = i + 1
+        else:
+            position.pop(tier, None)
+            last_done[tier] = clock
+            count[tier] = count.get(tier, 0) + 1
+            passes.append(Pass(route.plow_id, tier, count[tier], began[tier], clock))
     return passes
 
 

@@ -132,9 +132,14 @@ def test_repeat_passes_follow_the_tier_interval() -> None:
     assert by_tier[1].passes == len(tier1) > len(plan.routes)
     assert by_tier[3].passes == sum(1 for r in plan.routes if any(s.tier == 3 for s in r.steps))
     for route in plan.routes:
-        mine = sorted((p.begin_s, p.done_s) for p in schedule.passes if p.plow_id == route.plow_id)
-        assert all(a[1] <= b[0] for a, b in itertools.pairwise(mine))  # one pass at a time
-        assert all(begin < storm_s for begin, _ in mine)
+        for tier in (1, 2, 3):
+            mine = sorted(
+                (p.begin_s, p.done_s)
+                for p in schedule.passes
+                if p.plow_id == route.plow_id and p.tier == tier
+            )
+            assert all(a[1] <= b[0] for a, b in itertools.pairwise(mine))  # one pass of a tier at a time
+            assert all(begin < storm_s for begin, _ in mine)
     assert by_tier[1].meets_interval
     assert by_tier[1].worst_wait_s <= 1800
     impossible = repeat_passes(problem, plan, storm_s, {1: 10, 2: 3600, 3: None})

@@ -9,7 +9,7 @@ tolerance it is reported as ``near`` with that district's code and the distance,
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -311,18 +311,3 @@ class DistrictIndex:
                     status[rows] = STATUS_NEAR
         return DistrictHits(index=index, nearest=nearest, distance_m=distance, status=status,
                             codes=self._codes)
-
-
-@dataclass(frozen=True)
-class BBox:
-    """A lon/lat bounding box (used to sanity-check point sets such as 311 samples)."""
-
-    min_lon: float
-    min_lat: float
-    max_lon: float
-    max_lat: float
-    extra: dict[str, float] = field(default_factory=dict)
-
-    def contains(self, lons: FloatArray, lats: FloatArray) -> npt.NDArray[np.bool_]:
-        return ((lons >= self.min_lon) & (lons <= self.max_lon)
-                & (lats >= self.min_lat) & (lats <= self.max_lat))

@@ -294,8 +294,11 @@ class Availability:
 
 
 def _works_round_the_clock(crew: Crew, city: CityContext) -> bool:
+    """A crew stays on duty on rest days when every skill it has serves some 24x7 category
+    (waste, cleaning, fallen trees); a road crew that also plows snow rests on Friday."""
     skills = {s.skill for s in crew.skills}
-    return any(c.skill in skills and c.calendar == "24x7" for c in city.categories.values())
+    round_the_clock = {c.skill for c in city.categories.values() if c.calendar == "24x7" and c.skill}
+    return bool(skills) and skills <= round_the_clock
 
 
 async def availability(

@@ -94,6 +94,28 @@ class _Packing:
                 np.minimum(dist, UNREACHABLE).astype(np.int32))
 
 
+def _path_bounds(graph: RoadGraph, time_s: FloatArray) -> tuple[float, float]:
+    """Upper bounds on the time and the length of any fastest route (spliced points included).
+
+    For a strongly connected graph d(a, b) <= d(a, s) + d(s, b) for any node s, so one Dijkstra from
+    s and one towards s bound every route; a fastest route's length is at most its time times the
+    top speed. When closures break the graph apart, the sum over all edges is the (loose) bound.
+    """
+    finite = np.isfinite(time_s)
+    top_arc_s = float(time_s[finite].max()) if finite.any() else 1.0
+    total_s = float(time_s[finite].sum()) + 2 * top_arc_s
+    speed = graph.length_m[finite] / np.maximum(time_s[finite], 1e-9)
+    top_speed = float(speed.max()) if speed.size else 1.0
+    total_m = float(graph.length_m.sum())
+    forward = graph.adjacency(np.where(finite, np.maximum(time_s, 1e-6), np.inf))
+    out_s = dijkstra(forward, directed=True, indices=0)
+    in_s = dijkstra(forward.T.tocsr(), directed=True, indices=0)
+    if not (np.isfinite(out_s).all() and np.isfinite(in_s).all()):
+        return total_s, total_m
+    bound_s = (float(out_s.max()) + float(in_s.max()) + 2 * top_arc_s) * 1.01 + 1.0
+    return bound_s, min(total_m, bound_s * top_speed * 1.01 + 1.0)
+
+
 def _packing(total_time_s: float, total_len_m: float) -> _Packing:
     len_q = 0.1
     time_q = 0.001
@@ -132,7 +154,7 @@ def _weights(graph: RoadGraph, conditions: Conditions) -> FloatArray:
 def _augment(graph: RoadGraph, time_s: FloatArray, snapped: Snapped | None) -> _Augmented:
     n = graph.n_nodes
     finite = np.isfinite(time_s)
-    packing = _packing(float(time_s[finite].sum()) * 2 + 1.0, float(graph.length_m.sum()) * 2 + 1.0)
+    packing = _packing(*_path_bounds(graph, time_s))
     src: list[IntArray] = [graph.u.astype(np.int64)]
     dst: list[IntArray] = [graph.v.astype(np.int64)]
     w: list[FloatArray] = [np.where(finite, packing.pack(np.where(finite, time_s, 0.0), graph.length_m),

@@ -131,3 +131,15 @@ def test_route_geometry_and_geojson(sample_graph: RoadGraph) -> None:
     assert feature["properties"]["dist_m"] == travel_matrix(sample_graph, [a, b]).dist_m[0, 1]
     same = route(sample_graph, a, a)
     assert same.travel_s == 0 and same.dist_m == 0
+
+
+def test_slower_conditions_never_shorten_a_trip(sample_graph: RoadGraph) -> None:
+    # every edge is at least as slow under snow, so no cell may come out faster (exact arithmetic)
+    pts = _random_points(sample_graph, 60, seed=31)
+    free = travel_matrix(sample_graph, pts).travel_s
+    for level in (1, 2, 3):
+        snowy = travel_matrix(sample_graph, pts, Conditions.make(snow_level=level)).travel_s
+        assert (snowy >= free).all()
+    half = np.unique(sample_graph.edge_id)[::2].tolist()
+    partly = travel_matrix(sample_graph, pts, Conditions.make(snow_level=3, plowed_edge_ids=half)).travel_s
+    assert (partly >= free).all() and (partly <= snowy).all()

@@ -47,8 +47,16 @@ async def services(
     return [open311.service_json(c, lang) for c in sorted(city.categories.values(), key=lambda c: c.code)]
 
 
-@get(f"{BASE}/services/{{service_code:str}}.json", tags=["open311"])
-async def service_definition(service_code: str, city: CityContext) -> dict[str, Any]:
+def _strip_format(name: str, what: str) -> str:
+    """`<id>.json` → `<id>` (Litestar path parameters cannot carry the suffix themselves)."""
+    if not name.endswith(".json"):
+        raise NotFound(f"{what} (only the .json format is served)", name)
+    return name.removesuffix(".json")
+
+
+@get(f"{BASE}/services/{{name:str}}", tags=["open311"], summary="Service definition: /services/<code>.json")
+async def service_definition(name: str, city: CityContext) -> dict[str, Any]:
+    service_code = _strip_format(name, "service_code")
     info = city.category(service_code)
     if info is None:
         raise NotFound("service_code", service_code)
@@ -111,15 +119,15 @@ async def list_requests(
     return [open311.request_json(t, city, lang) for t in rows]
 
 
-@get(f"{BASE}/requests/{{request_id:str}}.json", tags=["open311"])
+@get(f"{BASE}/requests/{{name:str}}", tags=["open311"], summary="One request: /requests/<id>.json")
 async def read_request(
     request: Request[Any, Any, Any],
-    request_id: str,
+    name: str,
     db_session: AsyncSession,
     city: CityContext,
     jurisdiction_id: str | None = Parameter(default=None),
 ) -> list[dict[str, Any]]:
-    ticket = await open311.one(db_session, request_id)
+    ticket = await open311.one(db_session, _strip_format(name, "service request"))
     return [open311.request_json(ticket, city, _lang(request, jurisdiction_id))]
 
 

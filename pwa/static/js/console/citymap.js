@@ -7,8 +7,10 @@ const L = window.L;
 export async function cityMap(elementId, { streets = 'arterial,collector', districtLabels = true } = {}) {
   const city = await api('/api/city');
   const [minLon, minLat, maxLon, maxLat] = city.bbox;
-  const map = L.map(elementId, { zoomControl: true, attributionControl: false, preferCanvas: true });
-  map.fitBounds([[minLat, minLon], [maxLat, maxLon]]);
+  const map = L.map(elementId, {
+    zoomControl: true, attributionControl: false, preferCanvas: true, zoomSnap: 0.25,
+  });
+  map.fitBounds([[minLat, minLon], [maxLat, maxLon]], { padding: [8, 8] });
   if (config.tileUrl) L.tileLayer(config.tileUrl, { maxZoom: 19 }).addTo(map);
   const districts = await api('/api/city/districts.geojson');
   const districtLayer = L.geoJSON(districts, {
@@ -40,6 +42,14 @@ export async function cityMap(elementId, { streets = 'arterial,collector', distr
     }).addTo(map);
     layers.streets.bringToBack();
   }
+  // The map's box changes size as panels below it fill; keep Leaflet's idea of it in step.
+  const bounds = [[minLat, minLon], [maxLat, maxLon]];
+  let fitted = false;
+  new ResizeObserver(() => {
+    map.invalidateSize();
+    if (!fitted || map.getBounds().contains(bounds)) map.fitBounds(bounds, { padding: [8, 8] });
+    fitted = true;
+  }).observe(map.getContainer());
   return { map, city, layers, L };
 }
 

@@ -71,6 +71,8 @@ function combobox(input, list, { search, label, choose }) {
   input.addEventListener('keydown', (event) => {
     if (list.hidden) {
       if (event.key === 'ArrowDown' && input.value.trim()) input.dispatchEvent(new Event('input'));
+      // Enter in a search box never files the call by accident; Ctrl+Enter does.
+      if (event.key === 'Enter' && !(event.ctrlKey || event.metaKey)) event.preventDefault();
       return;
     }
     if (event.key === 'ArrowDown') { event.preventDefault(); highlight(Math.min(items.length - 1, active + 1)); }

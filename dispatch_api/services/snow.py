@@ -39,6 +39,7 @@ from engine.snow import (
     Traversal,
     Unit,
     active_tiers,
+    district_work,
     nearest_neighbour,
     passes_for_snowfall,
     plan_plow_routes,
@@ -61,6 +62,7 @@ PLOW_KPH: Mapping[str, float] = {"arterial": 20.0, "collector": 15.0, "residenti
 # A run (consecutive segments of one street plowed in one go) is cut at this length so the work
 # of a long street can still be shared between plows.
 MAX_RUN_M = 1500.0
+SIDE_MARK = "/"  # required-segment id of one side of a two-way run: "<run id>/a" or "<run id>/b"
 CAMBRIDGE_TIERS: Mapping[str, int] = {"primary": 1, "secondary": 2, "tertiary": 3}
 
 
@@ -80,6 +82,7 @@ class SnowSegment:
     tier: int
     district: int
     length_m: float
+    two_way: bool = True  # drivable both ways (one-way streets are plowed along their direction)
     name_en: str = ""
 
 
@@ -146,6 +149,7 @@ def city_snow_routes(graph: RoadGraph, path: Path) -> SnowNetwork:
                 tier=tier,
                 district=_int_prop(props, "district", source, row),
                 length_m=float(graph.seg_length_m[seg]),
+                two_way=_two_way(graph, seg),
                 name_en=str(props.get("name_en") or ""),
             )
         )
@@ -211,10 +215,15 @@ def match_route_lines(
             tier=tier,
             district=district,
             length_m=float(graph.seg_length_m[seg]),
+            two_way=_two_way(graph, seg),
         )
         for seg, (tier, district) in sorted(best.items())
     )
     return SnowNetwork(source, segments, tuple(unmatched))
+
+
+def _two_way(graph: RoadGraph, seg: int) -> bool:
+    return int(graph.seg_forward_arc[seg]) >= 0 and int(graph.seg_backward_arc[seg]) >= 0
 
 
 def _arc_of(graph: RoadGraph, seg: int) -> int:
@@ -397,21 +406,19 @@ def storm_needs(
     keep_per_district: int = 1,
     units: Sequence[EquipmentUnit] = (),
 ) -> tuple[DistrictNeed, ...]:
-    """Work per district and type: plows pass over every active tier as often as the snowfall
-    needs, spreaders once; only declared districts have work. Every district keeps at least
-    `keep_per_district` units of each type it holds now."""
-    tiers = active_tiers(storm.level)
+    """Work per district and type over the level's active tiers: plows pass once over each street,
+    twice (once per side) over two-way streets in deep snow; spreaders once over each street.
+    Only declared districts have work. Every district keeps at least `keep_per_district` units
+    of each type it holds now."""
     needs = []
     for d in sorted(set(districts)):
-        length = network.tier_length_m(d)
         work: dict[str, tuple[int, int, int]] = {}
         if d in storm.districts:
             snowfall = storm.snowfall_cm.get(d, 0.0)
-            for kind, passes in (("plow", passes_for_snowfall(snowfall)), ("salt_spreader", 1)):
-                if snowfall <= 0:
-                    passes = 0
-                w = [round(length.get(t, 0.0) * passes) if t in tiers else 0 for t in (1, 2, 3)]
-                work[kind] = (w[0], w[1], w[2])
+            mine = [s for s in network.segments if s.district == d]
+            plow = district_work(d, [(s.tier, s.length_m, s.two_way) for s in mine], snowfall, storm.level)
+            salt = district_work(d, [(s.tier, s.length_m, False) for s in mine], snowfall, storm.level)
+            work = {"plow": plow.work_m, "salt_spreader": salt.work_m}
         keep = {
             kind: min(keep_per_district, sum(1 for u in units if u.district == d and u.type == kind))
             for kind in WORK_RATE_M_PER_H
@@ -491,10 +498,16 @@ class DistrictRouting:
     problem: PlowRouteProblem
     runs: tuple[Run, ...]
     place_node: tuple[int, ...]  # place index → graph node position
+    run_edges: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
-    def edge_ids(self, graph: RoadGraph, run_id: str) -> tuple[int, ...]:
-        run = next(r for r in self.runs if r.id == run_id)
-        return tuple(int(graph.edge_id[a]) for a in run.arcs)
+    def run_of(self, segment_id: str) -> Run:
+        """The run a required segment (a plan step's `segment_id`) belongs to."""
+        run_id = segment_id.split(SIDE_MARK)[0]
+        return next(r for r in self.runs if r.id == run_id)
+
+    def edge_ids(self, segment_id: str) -> tuple[int, ...]:
+        """Street edge ids (the city's `edge_id`) plowed by a plan step, in driving order."""
+        return tuple(int(e) for e in self.run_edges[self.run_of(segment_id).id])
 
 
 def _plow_s(graph: RoadGraph, arcs: Sequence[int]) -> int:
@@ -630,6 +643,7 @@ def district_routing(
     plows: Sequence[tuple[str, float, float]],
     *,
     level: int,
+    snowfall_cm: float = 0.0,
     tiers: Iterable[int] | None = None,
     skip_plowed: bool = True,
     strict_tier_order: bool = True,
@@ -638,7 +652,9 @@ def district_routing(
     max_run_m: float = MAX_RUN_M,
 ) -> DistrictRouting:
     """The plow-route problem of one district: its snow segments of `tiers` (default: the level's
-    active tiers) as runs, `plows` as (id, depot lon, depot lat), deadhead times under the storm."""
+    active tiers) as runs, `plows` as (id, depot lon, depot lat), deadhead times under the storm.
+    A two-way run is one required visit in either direction, or, in snow deeper than one pass
+    clears, two visits, one per side (direction)."""
     wanted = set(active_tiers(level) if tiers is None else tiers)
     segs = [
         s
@@ -658,13 +674,19 @@ def district_routing(
     dist = matrices.dist_m.astype(np.int64)
     travel[travel == GEO_UNREACHABLE] = UNREACHABLE
     dist[dist == GEO_UNREACHABLE] = UNREACHABLE
+    per_side = passes_for_snowfall(snowfall_cm, two_way=True) == 2
     required = []
     for r in runs:
-        ways = [Traversal(place[r.start], place[r.end], r.service_s, round(r.length_m))]
-        if r.two_way:
-            back = _plow_s(graph, r.reverse_arcs)
-            ways.append(Traversal(place[r.end], place[r.start], back, round(r.length_m)))
-        required.append(RequiredSegment(r.id, r.tier, tuple(ways)))
+        along = Traversal(place[r.start], place[r.end], r.service_s, round(r.length_m))
+        if not r.two_way:
+            required.append(RequiredSegment(r.id, r.tier, (along,)))
+            continue
+        back = Traversal(place[r.end], place[r.start], _plow_s(graph, r.reverse_arcs), round(r.length_m))
+        if per_side:
+            required.append(RequiredSegment(f"{r.id}{SIDE_MARK}a", r.tier, (along,)))
+            required.append(RequiredSegment(f"{r.id}{SIDE_MARK}b", r.tier, (back,)))
+        else:
+            required.append(RequiredSegment(r.id, r.tier, (along, back)))
     problem = PlowRouteProblem(
         travel_s=travel,
         segments=tuple(required),
@@ -676,7 +698,8 @@ def district_routing(
         strict_tier_order=strict_tier_order,
         time_limit_s=time_limit_s,
     )
-    return DistrictRouting(district, problem, tuple(runs), tuple(nodes))
+    run_edges = {r.id: tuple(int(graph.edge_id[a]) for a in r.arcs) for r in runs}
+    return DistrictRouting(district, problem, tuple(runs), tuple(nodes), run_edges)
 
 
 @dataclass(frozen=True)
@@ -696,6 +719,7 @@ def plan_district_plows(
     *,
     level: int,
     storm_s: int,
+    snowfall_cm: float = 0.0,
     time_limit_s: float = 10.0,
     strict_tier_order: bool = True,
 ) -> DistrictPlowPlan:
@@ -707,6 +731,7 @@ def plan_district_plows(
         district,
         plows,
         level=level,
+        snowfall_cm=snowfall_cm,
         time_limit_s=time_limit_s,
         strict_tier_order=strict_tier_order,
     )
@@ -775,6 +800,7 @@ def plan_storm(
                 plows,
                 level=storm.level,
                 storm_s=storm.duration_s,
+                snowfall_cm=storm.snowfall_cm.get(d, 0.0),
                 time_limit_s=route_time_s,
             )
         )

@@ -8,7 +8,7 @@ stations and schools; 2 bus routes, collectors and hills; 3 residential streets.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 TIERS: tuple[int, ...] = (1, 2, 3)
@@ -21,8 +21,9 @@ _INTERVAL_MIN: dict[int, dict[int, int]] = {
     3: {1: 120, 2: 240, 3: 480},
 }
 
-# Depth of snow one plow pass clears on a lane; deeper snow needs more passes.
-PASS_DEPTH_CM = 10
+# Up to this depth one pass clears a two-way street (the plow pushes the snow to one kerb); deeper
+# snow needs one pass per side, i.e. both directions.
+DEEP_SNOW_CM = 10
 
 
 def check_level(level: int) -> None:
@@ -50,18 +51,19 @@ def replow_interval_s(level: int, tier: int) -> int | None:
     return None if minutes is None else minutes * 60
 
 
-def passes_for_snowfall(snowfall_cm: float) -> int:
-    """Plow passes a lane needs to clear `snowfall_cm` of snow (at least one once snow is falling)."""
+def passes_for_snowfall(snowfall_cm: float, *, two_way: bool) -> int:
+    """Plow passes a street needs: none without snow, one for a one-way street or light snow, and
+    one per side (both directions) for a two-way street under more than DEEP_SNOW_CM."""
     if snowfall_cm < 0 or math.isnan(snowfall_cm):
         raise ValueError(f"snowfall {snowfall_cm!r} cm must be a non-negative number")
     if snowfall_cm == 0:
         return 0
-    return max(1, math.ceil(snowfall_cm / PASS_DEPTH_CM))
+    return 2 if two_way and snowfall_cm > DEEP_SNOW_CM else 1
 
 
 @dataclass(frozen=True, slots=True)
 class TierWork:
-    """Plow work of one district, metres of lane to plow per tier (all passes included)."""
+    """Plow work of one district, lane-metres to plow per tier (tiers 1, 2, 3)."""
 
     district: int
     work_m: tuple[int, int, int]
@@ -73,15 +75,16 @@ class TierWork:
 
 
 def district_work(
-    district: int, route_length_m: Mapping[int, float], snowfall_cm: float, level: int
+    district: int, segments: Iterable[tuple[int, float, bool]], snowfall_cm: float, level: int
 ) -> TierWork:
-    """Work in lane-metres for one district: each active tier's route length times the passes the
-    snowfall needs; inactive tiers count zero."""
+    """Work in lane-metres for one district from its snow-route segments given as
+    (tier, length_m, two_way): each segment's length times its passes; inactive tiers count zero."""
     tiers = active_tiers(level)
-    passes = passes_for_snowfall(snowfall_cm)
-    for tier, length in route_length_m.items():
+    work = [0.0, 0.0, 0.0]
+    for tier, length, two_way in segments:
         check_tier(tier)
         if length < 0:
-            raise ValueError(f"district {district}: tier {tier} route length {length} m is negative")
-    work = tuple(round(route_length_m.get(tier, 0.0) * passes) if tier in tiers else 0 for tier in TIERS)
-    return TierWork(district=district, work_m=(work[0], work[1], work[2]))
+            raise ValueError(f"district {district}: a tier-{tier} segment has negative length {length} m")
+        if tier in tiers:
+            work[tier - 1] += length * passes_for_snowfall(snowfall_cm, two_way=two_way)
+    return TierWork(district=district, work_m=(round(work[0]), round(work[1]), round(work[2])))

@@ -11,10 +11,9 @@ from geo.graph import RoadGraph
 
 def assert_routes_drive_legally(graph: RoadGraph, routing: DistrictRouting, plan: PlowPlan) -> None:
     """Every plowed run is driven along arcs the graph has, end to end, in the direction taken."""
-    runs = {r.id: r for r in routing.runs}
     for route in plan.routes:
         for step in route.steps:
-            run = runs[step.segment_id]
+            run = routing.run_of(step.segment_id)
             start, end = routing.place_node[step.start], routing.place_node[step.end]
             if (start, end) == (run.start, run.end):
                 arcs = run.arcs

@@ -22,17 +22,20 @@ def test_bad_level_is_named() -> None:
         active_tiers(4)
 
 
-def test_passes_grow_with_snowfall() -> None:
-    assert passes_for_snowfall(0) == 0
-    assert passes_for_snowfall(3) == 1
-    assert passes_for_snowfall(10) == 1
-    assert passes_for_snowfall(25) == 3
+def test_deep_snow_needs_a_pass_per_side_of_two_way_streets() -> None:
+    assert passes_for_snowfall(0, two_way=True) == 0
+    assert passes_for_snowfall(3, two_way=True) == 1
+    assert passes_for_snowfall(10, two_way=True) == 1
+    assert passes_for_snowfall(25, two_way=True) == 2
+    assert passes_for_snowfall(25, two_way=False) == 1
 
 
 def test_district_work_counts_passes_and_skips_inactive_tiers() -> None:
-    work = district_work(4, {1: 1000.0, 2: 2000.0, 3: 5000.0}, snowfall_cm=25, level=1)
-    assert work.work_m == (3000, 6000, 0)
-    assert work.cumulative_m(2) == 9000
+    segments = [(1, 1000.0, True), (1, 500.0, False), (2, 2000.0, True), (3, 5000.0, True)]
+    work = district_work(4, segments, snowfall_cm=25, level=1)
+    assert work.work_m == (2500, 4000, 0)
+    assert work.cumulative_m(2) == 6500
+    assert district_work(4, segments, snowfall_cm=5, level=3).work_m == (1500, 2000, 5000)
 
 
 def test_clear_time_single_and_staggered_units() -> None:

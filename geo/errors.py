@@ -30,3 +30,7 @@ class SnapError(GeoError):
 
 class DistrictError(GeoError):
     """District polygons cannot form a usable index (e.g. unrepairable rings, duplicate codes)."""
+
+
+class NoRouteError(GeoError, ValueError):
+    """No route joins two points under the given conditions (closures cut them apart)."""

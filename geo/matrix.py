@@ -28,6 +28,7 @@ from shapely.ops import substring
 
 from geo.conditions import FREE_FLOW, Conditions, edge_travel_s
 from geo.crs import to_lonlat
+from geo.errors import NoRouteError, SnapError
 from geo.graph import RoadGraph
 from geo.snap import DEFAULT_MAX_SNAP_M, Snapped, snap
 
@@ -308,24 +309,31 @@ def travel_matrix(graph: RoadGraph, points: npt.ArrayLike, conditions: Condition
     hit = _cached(key)
     if hit is not None:
         return hit
-    everything = origins if destinations is None else np.vstack((origins, targets))
-    snapped = snap(graph, everything[:, 0], everything[:, 1], max_snap_m,
-                   exclude_edge_ids=cond.closed_edge_ids)
-    aug = _augment(graph, _weights(graph, cond), snapped)
+    o_snap = _snap_named(graph, origins, max_snap_m, cond, "origin" if destinations is not None else "point")
+    d_snap = o_snap if destinations is None else _snap_named(graph, targets, max_snap_m, cond,
+                                                             "destination")
+    both = o_snap if destinations is None else _concat(o_snap, d_snap)
+    aug = _augment(graph, _weights(graph, cond), both)
     n_o = origins.shape[0]
     src_nodes = aug.point_node[:n_o]
     dst_nodes = src_nodes if destinations is None else aug.point_node[n_o:]
     travel, dist = _many_to_many(aug, src_nodes, dst_nodes)
-    if destinations is None:
-        o_snap = d_snap = snapped
-    else:
-        o_snap, d_snap = _slice(snapped, 0, n_o), _slice(snapped, n_o, everything.shape[0])
     return _store(key, Matrices(travel, dist, o_snap, d_snap))
 
 
-def _slice(s: Snapped, a: int, b: int) -> Snapped:
-    return Snapped(segment=s.segment[a:b], edge_id=s.edge_id[a:b], fraction=s.fraction[a:b],
-                   node=s.node[a:b], distance_m=s.distance_m[a:b], lon=s.lon[a:b], lat=s.lat[a:b])
+def _snap_named(graph: RoadGraph, pts: FloatArray, max_snap_m: float, cond: Conditions,
+                role: str) -> Snapped:
+    try:
+        return snap(graph, pts[:, 0], pts[:, 1], max_snap_m, exclude_edge_ids=cond.closed_edge_ids)
+    except SnapError as exc:
+        if role == "point":
+            raise
+        raise SnapError(f"{role}s: {exc}", indices=exc.indices) from exc
+
+
+def _concat(a: Snapped, b: Snapped) -> Snapped:
+    return Snapped(*(np.concatenate((getattr(a, f), getattr(b, f))) for f in (
+        "segment", "edge_id", "fraction", "node", "distance_m", "lon", "lat")))
 
 
 def node_matrix(graph: RoadGraph, sources: npt.ArrayLike, targets: npt.ArrayLike | None = None,
@@ -357,7 +365,8 @@ def route(graph: RoadGraph, a: tuple[float, float], b: tuple[float, float],
     start, end = int(aug.point_node[0]), int(aug.point_node[1])
     packed, pred = dijkstra(aug.matrix, directed=True, indices=start, return_predecessors=True)
     if not np.isfinite(packed[end]):
-        raise ValueError(f"no route from {a} to {b} under the given conditions (closures cut it off)")
+        raise NoRouteError(f"no route from {a} to {b} under the given conditions: closed streets cut "
+                           "one off from the other")
     travel, dist = aug.packing.unpack(np.array([[packed[end]]]))
     nodes = [end]
     while nodes[-1] != start:

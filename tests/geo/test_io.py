@@ -17,6 +17,7 @@ from geo.io import (
     read_city_streets,
     read_districts,
     read_osm_boundaries,
+    read_osm_xml,
     read_points_csv,
     read_vector,
 )
@@ -231,3 +232,21 @@ def test_points_csv_missing_column(shared_dir: Path) -> None:
     with pytest.raises(GeoDataError, match=r"boston311-100\.csv: has no column 'lng'"):
         read_points_csv(shared_dir / "geodata/boston_311/boston311-100.csv", lon_field="lng",
                         lat_field="latitude")
+
+
+def test_malformed_osm_files(tmp_path: Path) -> None:
+    broken = tmp_path / "city.osm"
+    broken.write_text("<osm version='0.6'><node id='1' lat='42.5' lon='1.5'>", encoding="utf-8")
+    with pytest.raises(GeoDataError, match=r"city\.osm: cannot be read as OSM XML"):
+        read_osm_xml(broken)
+    not_gzip = tmp_path / "city.osm.gz"
+    not_gzip.write_bytes(b"plain text, not gzip")
+    with pytest.raises(GeoDataError, match=r"city\.osm\.gz: is not a readable gzip file"):
+        read_osm_xml(not_gzip)
+    no_roads = tmp_path / "paths.osm"
+    no_roads.write_text(
+        "<osm version='0.6'><node id='1' lat='42.5' lon='1.5'/><node id='2' lat='42.501' lon='1.5'/>"
+        "<way id='9'><nd ref='1'/><nd ref='2'/><tag k='highway' v='footway'/></way></osm>",
+        encoding="utf-8")
+    with pytest.raises(GeoDataError, match=r"paths\.osm: has no drivable highway ways"):
+        read_osm_xml(no_roads)

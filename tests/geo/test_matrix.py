@@ -10,6 +10,7 @@ import shapely
 from pyproj import Geod
 
 from geo.conditions import Conditions
+from geo.errors import NoRouteError, SnapError
 from geo.graph import RoadGraph
 from geo.matrix import (
     UNREACHABLE,
@@ -143,3 +144,13 @@ def test_slower_conditions_never_shorten_a_trip(sample_graph: RoadGraph) -> None
     half = np.unique(sample_graph.edge_id)[::2].tolist()
     partly = travel_matrix(sample_graph, pts, Conditions.make(snow_level=3, plowed_edge_ids=half)).travel_s
     assert (partly >= free).all() and (partly <= snowy).all()
+
+
+def test_errors_name_destinations_and_missing_routes(tiny_graph: RoadGraph) -> None:
+    good = [(52.5015, 29.60018)]
+    with pytest.raises(SnapError, match=r"^destinations: 1 of 2 points are farther than 100 m") as info:
+        travel_matrix(tiny_graph, good, destinations=[(52.5015, 29.5979), (52.60, 29.70)], max_snap_m=100)
+    assert info.value.indices == (1,)
+    cut = Conditions.make(closed_edge_ids=[7, 8, 9])  # both bridges and the ford road
+    with pytest.raises(NoRouteError, match="no route from .* closed streets cut one off"):
+        route(tiny_graph, (52.5015, 29.6001), (52.5015, 29.5979), cut)

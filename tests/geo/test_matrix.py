@@ -152,5 +152,5 @@ def test_errors_name_destinations_and_missing_routes(tiny_graph: RoadGraph) -> N
         travel_matrix(tiny_graph, good, destinations=[(52.5015, 29.5979), (52.60, 29.70)], max_snap_m=100)
     assert info.value.indices == (1,)
     cut = Conditions.make(closed_edge_ids=[7, 8, 9])  # both bridges and the ford road
-    with pytest.raises(NoRouteError, match="no route from .* closed streets cut one off"):
+    with pytest.raises(NoRouteError, match=r"no route from .* closed streets cut one off"):
         route(tiny_graph, (52.5015, 29.6001), (52.5015, 29.5979), cut)

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from shapely.geometry import Polygon, box
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely.geometry import Point, Polygon, box
 
 from geo.districts import DistrictIndex
 from geo.errors import DistrictError
@@ -100,10 +102,15 @@ def test_locate_many_agrees_with_locate_and_pickles(three: DistrictIndex) -> Non
     assert sum(hits.counts().values()) == int((hits.index >= 0).sum())
 
 
-def test_sample_city_districts_tile_the_city(sample_city_dir: Path) -> None:
+@pytest.fixture(scope="module")
+def sample_city_index(sample_city_dir: Path) -> DistrictIndex:
     frame = read_districts(sample_city_dir / "districts.geojson", code_field="code",
                            name_fields={"fa": "name_fa", "en": "name_en"})
-    index = DistrictIndex.from_frame(frame, crs="EPSG:32639")
+    return DistrictIndex.from_frame(frame, crs="EPSG:32639")
+
+
+def test_sample_city_districts_tile_the_city(sample_city_index: DistrictIndex) -> None:
+    index = sample_city_index
     assert index.codes == tuple(range(1, 12))
     assert index.report.clean, index.report.messages()
     assert all(name for name in index.names("fa"))
@@ -189,3 +196,23 @@ def test_shiraz_county_contains_the_sample_city(shared_dir: Path, sample_city_di
     hit = index.locate(52.53, 29.62)  # Golshahr's centre, laid out like Shiraz
     assert hit.inside
     assert "Shiraz" in str(index.names("en")[index.codes.index(hit.code)])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.floats(52.43, 52.62), st.floats(29.56, 29.69)), min_size=1, max_size=60))
+def test_locate_many_matches_brute_force_covers(sample_city_index: DistrictIndex,
+                                                points: list[tuple[float, float]]) -> None:
+    lons = np.array([p[0] for p in points])
+    lats = np.array([p[1] for p in points])
+    hits = sample_city_index.locate_many(lons, lats)
+    for i, (lon, lat) in enumerate(points):
+        covering = [c for c in sample_city_index.codes
+                    if sample_city_index.polygon(c).covers(Point(lon, lat))]
+        assert hits.code_at(i) == (covering[0] if covering else None)
+        if not covering:
+            assert hits.hit(i).status in ("near", "outside")
+
+
+def test_invalid_coordinates_are_outside(three: DistrictIndex) -> None:
+    hits = three.locate_many([np.nan, 52.505], [29.605, np.inf])
+    assert list(hits.status) == [2, 2]

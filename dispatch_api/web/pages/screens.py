@@ -204,6 +204,22 @@ JS: dict[str, str] = {
 }
 
 
+# Strings templates pick inside loops (so extraction sees them here).
+TEMPLATE_CHOICES = (
+    T_("Crewline"),
+    T_("Very unhappy"),
+    T_("Unhappy"),
+    T_("So-so"),
+    T_("Happy"),
+    T_("Very happy"),
+    T_("Water and Sewage Company"),
+    T_("Power Distribution Company"),
+    T_("Gas Company"),
+    T_("Police"),
+    T_("Traffic Police"),
+)
+
+
 def js_strings(lang: str) -> dict[str, str]:
     return {key: t(lang, message) for key, message in JS.items()}
 

@@ -33,7 +33,8 @@ function render(view) {
   if (SIDE.has(view.status)) {
     steps.hidden = true;
   } else {
-    const current = STEP_OF[view.status] ?? 0;
+    const finished = view.status === 'done' || view.status === 'closed';
+    const current = finished ? STEPS.length : (STEP_OF[view.status] ?? 0);
     steps.replaceChildren(...STEPS.map((step, i) => h('li', {
       class: i < current ? 'is-done' : (i === current ? 'is-current' : ''),
       'aria-current': i === current ? 'step' : null,

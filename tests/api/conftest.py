@@ -135,6 +135,7 @@ class Api:
     def login(self, username: str, password: str) -> dict[str, str]:
         r = self.client.post("/api/auth/login", json={"username": username, "password": password})
         assert r.status_code == 200, r.text
+        self.client.cookies.clear()  # bearer only: keep the shared client anonymous
         return {"Authorization": f"Bearer {r.json()['token']}"}
 
     def headers(self, role: str) -> dict[str, str]:
@@ -153,6 +154,7 @@ class Api:
             crew = next(c for c in load_crews(SAMPLE_CITY) if c.id == crew_id)
             r = self.client.post("/api/auth/crew-login", json={"phone": crew.phone, "pin": crew.pin})
             assert r.status_code == 200, r.text
+            self.client.cookies.clear()
             self._tokens[key] = f"Bearer {r.json()['token']}"
         return {"Authorization": self._tokens[key]}
 

@@ -145,3 +145,13 @@ def test_repeat_passes_follow_the_tier_interval() -> None:
     impossible = repeat_passes(problem, plan, storm_s, {1: 10, 2: 3600, 3: None})
     assert not impossible.tiers[0].meets_interval
     assert np.all(problem.travel_s >= -1)
+
+
+def test_problems_and_plans_survive_a_worker_process_boundary() -> None:
+    import pickle
+
+    problem = grid_problem(N, _random_tiers(4), depots=[0])
+    plan = plan_plow_routes(problem)
+    again = pickle.loads(pickle.dumps(problem))
+    assert np.array_equal(again.travel_s, problem.travel_s) and again.segments == problem.segments
+    assert pickle.loads(pickle.dumps(plan)) == plan

@@ -101,3 +101,15 @@ def test_district_out_of_reach_stays_uncleared() -> None:
     assert by_d[1].after_s[0] == 360
     assert by_d[2].after_s[0] is None
     assert plan.worst_s(1) is None
+
+
+def test_plan_pickles() -> None:
+    import pickle
+
+    units = (_unit("a", 1, {2: 300}), _unit("b", 1, {2: 300}))
+    problem = ReallocationProblem(
+        (DistrictNeed(1, {"plow": (1_000, 0, 0)}), DistrictNeed(2, {"plow": (9_000, 0, 0)})), units
+    )
+    plan = reallocate(pickle.loads(pickle.dumps(problem)))
+    assert pickle.loads(pickle.dumps(plan)) == plan
+    assert [m.to_district for m in plan.moves] == [2]

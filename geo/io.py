@@ -433,7 +433,8 @@ def read_centerlines_geojson(
     from_nodes, to_nodes, ids = column(from_node_field), column(to_node_field), column(id_field)
     use_nodes = from_node_field is not None and to_node_field is not None
     records: list[LineRecord] = []
-    dropped: list[str] = []
+    notes: list[str] = []
+    extra_parts = 0
     for row, geometry in enumerate(frame.geometry):
         feature = f"feature #{row}" + (f" ({id_field}={ids[row]})" if id_field else "")
         raw_class = classes[row]
@@ -475,10 +476,10 @@ def read_centerlines_geojson(
         u_key = v_key = None
         if use_nodes:
             if _is_null(from_nodes[row]) or _is_null(to_nodes[row]):
-                dropped.append(f"{feature}: no {from_node_field}/{to_node_field}; left out")
+                notes.append(f"{feature}: no {from_node_field}/{to_node_field}; left out")
                 continue
             if len(parts) > 1:
-                dropped.append(f"{feature}: {len(parts)} disconnected parts; left out")
+                notes.append(f"{feature}: {len(parts)} disconnected parts; left out")
                 continue
             u_key, v_key = int(float(from_nodes[row])), int(float(to_nodes[row]))
         edge_id = None
@@ -488,13 +489,19 @@ def read_centerlines_geojson(
             except (TypeError, ValueError):
                 edge_id = None
         for k, part in enumerate(parts):
+            part_row = row
+            if k > 0:
+                # further parts of a multi-part line get ids after the last feature's row
+                part_row = len(frame) + extra_parts
+                extra_parts += 1
+                notes.append(f"{feature}: part {k + 1} of {len(parts)} is segment {part_row}")
             records.append(LineRecord(
-                row=row if len(parts) == 1 else row * 1000 + k,
+                row=part_row,
                 coords=tuple((float(x), float(y)) for x, y, *_ in part.coords),
                 road_class=class_code(name), oneway=oneway, speed_kph=speed, street_id=street,
-                bridge=bridge, edge_id=edge_id, u_key=u_key, v_key=v_key,
+                bridge=bridge, edge_id=edge_id if k == 0 else None, u_key=u_key, v_key=v_key,
             ))
-    net = network_from_lines(source, records, notes=tuple(dropped))
+    net = network_from_lines(source, records, notes=tuple(notes))
     net.validate()
     return net
 

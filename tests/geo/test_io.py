@@ -250,3 +250,16 @@ def test_malformed_osm_files(tmp_path: Path) -> None:
         encoding="utf-8")
     with pytest.raises(GeoDataError, match=r"paths\.osm: has no drivable highway ways"):
         read_osm_xml(no_roads)
+
+
+def test_multi_part_centerline_becomes_separate_segments(tmp_path: Path) -> None:
+    parts = {"type": "Feature", "properties": {"dir": 1},
+             "geometry": {"type": "MultiLineString", "coordinates": [
+                 [[52.50, 29.60], [52.51, 29.60]], [[52.52, 29.60], [52.53, 29.60]]]}}
+    joined = {"type": "Feature", "properties": {"dir": 0},
+              "geometry": {"type": "LineString", "coordinates": [[52.51, 29.60], [52.52, 29.60]]}}
+    net = read_centerlines_geojson(_write(tmp_path / "l.geojson", _fc(parts, joined)), oneway_field="dir")
+    assert net.n_segments == 3
+    assert sorted(net.edge_id.tolist()) == [0, 1, 2]
+    assert net.node_key.size == 4  # the three pieces share their end points
+    assert "feature #0: part 2 of 2 is segment 2" in net.notes

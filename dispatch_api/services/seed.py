@@ -110,14 +110,14 @@ async def load_reference(session: AsyncSession, data: CityData, progress: Progre
     # argon2 is slow on purpose: hash every PIN in worker threads at once.
     hashed = 0
 
-    async def pin_hash(pin: str) -> str:
+    async def hash_pin(pin: str) -> str:
         nonlocal hashed
         value = await accounts.hash_secret_async(pin)
         hashed += 1
         progress("crews", hashed, len(data.crews))
         return value
 
-    pin_hashes = await asyncio.gather(*(pin_hash(crew.pin) for crew in data.crews))
+    pin_hashes = await asyncio.gather(*(hash_pin(crew.pin) for crew in data.crews))
     for crew, pin_hash in zip(data.crews, pin_hashes, strict=True):
         row = Crew(
             id=crew.id,

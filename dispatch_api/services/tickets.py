@@ -6,10 +6,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -484,7 +484,7 @@ def _apply_filter(query: Select[Any], flt: TicketFilter, principal: Principal | 
     if flt.text:
         term = f"%{flt.text.strip().lower()}%"
         code = normalise(flt.text)
-        conditions = [
+        conditions: list[ColumnElement[bool]] = [
             func.lower(Ticket.address).like(term),
             func.lower(Ticket.description).like(term),
             func.lower(Ticket.reporter_name).like(term),
@@ -655,7 +655,7 @@ async def update_referral(
         ("note", note),
     ):
         if name in fields_set and getattr(referral, name) != value:
-            changed[name] = value if not hasattr(value, "isoformat") else value.isoformat()
+            changed[name] = value.isoformat() if isinstance(value, date) else value
             setattr(referral, name, value)
     if changed:
         referral.updated_at = utcnow()

@@ -11,6 +11,7 @@ from litestar.middleware.csrf import generate_csrf_token
 from litestar.utils.scope.state import ScopeState
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dispatch_api.persistence.base import utcnow
 from dispatch_api.services import accounts
 from dispatch_api.services.principal import Principal
 from dispatch_api.settings import Settings
@@ -83,7 +84,7 @@ def _signed_in(
         httponly=True,
         samesite="lax",
         secure=not settings.debug and request.url.scheme == "https",
-        max_age=int((sign_in.expires_at - accounts.utcnow()).total_seconds()),
+        max_age=int((sign_in.expires_at - utcnow()).total_seconds()),
         path="/",
     )
     return Response(body, cookies=[cookie, *cookies])

@@ -18,7 +18,7 @@ BASE = "/open311/v2"
 
 
 def _lang(request: Request[Any, Any, Any], jurisdiction_id: str | None) -> str:
-    wanted = request.query_params.get("locale") or request.headers.get("accept-language", "en")
+    wanted = str(request.query_params.get("locale") or request.headers.get("accept-language") or "en")
     return "fa" if wanted.lower().startswith("fa") else "en"
 
 

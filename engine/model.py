@@ -239,6 +239,7 @@ def _validate(p: Problem) -> None:
     locked_by: dict[str, str] = {}
     seen_crews: set[str] = set()
     job_ids = {j.id for j in p.jobs}
+    jobs_by_id = {j.id: j for j in p.jobs}
     for crew in p.crews:
         _validate_crew(crew, n, catalogue, seen_crews)
         for jid in crew.locked:
@@ -247,6 +248,31 @@ def _validate(p: Problem) -> None:
             if jid in locked_by:
                 _err("crew", crew.id, "locked", f"job {jid!r} is already locked to crew {locked_by[jid]!r}")
             locked_by[jid] = crew.id
+            job = jobs_by_id[jid]
+            if not job.skills <= crew.skills:
+                missing = ", ".join(sorted(job.skills - crew.skills))
+                _err(
+                    "crew",
+                    crew.id,
+                    "locked",
+                    f"job {jid!r} needs skills the crew lacks ({missing}); unlock it",
+                )
+            if not crew.may_cross_districts and not crew.works_in(job.district):
+                _err(
+                    "crew",
+                    crew.id,
+                    "locked",
+                    f"job {jid!r} is in district {job.district}, where the crew "
+                    "may not work; unlock it or allow crossing",
+                )
+        load = sum(jobs_by_id[jid].demand for jid in crew.locked)
+        if crew.capacity is not None and load > crew.capacity:
+            _err(
+                "crew",
+                crew.id,
+                "locked",
+                f"locked jobs need {load} units, more than the capacity {crew.capacity}; unlock some",
+            )
     crew_ids = {c.id for c in p.crews}
     for jid, cid in p.previous:
         if jid not in job_ids:

@@ -130,8 +130,18 @@ def solve(problem: Problem, options: SolveOptions | None = None, initial: Plan |
         raws.append(_run(problem, candidates, sub, configs[0], init))
     plans = [build_plan(problem, r.routes, r.label, r.solutions) for r in raws if r is not None]
     if not plans:
-        locked = [c.id for c in problem.crews if c.locked]
-        hint = f"; check the locked steps of crews {', '.join(locked)}" if locked else ""
+        idx = problem.job_index()
+        stuck = [
+            c.id
+            for c in problem.crews
+            if c.locked and route_breaks_feasible(problem, c, [idx[j] for j in c.locked]) is None
+        ]
+        hint = (
+            f"; the locked steps of crew(s) {', '.join(stuck)} cannot be done within the shift: "
+            "unlock them or extend the shift"
+            if stuck
+            else ""
+        )
         raise NoSolutionError(f"the search found no plan within {options.time_limit_s} s{hint}")
     return min(plans, key=lambda p: p.cost.total)
 

@@ -206,7 +206,9 @@ def search(
     routing.CloseModelWithParameters(params)
 
     node_of_job = {j: node for node, j in enumerate(jobs_in)}
-    locks = [[manager.NodeToIndex(node_of_job[problem.job_index()[jid]]) for jid in c.locked] for c in crews]
+    job_pos = problem.job_index()
+    locks_nodes = [[node_of_job[job_pos[jid]] for jid in c.locked] for c in crews]
+    locks = [[manager.NodeToIndex(node) for node in lk] for lk in locks_nodes]
     if any(locks):
         routing.ApplyLocksToAllVehicles(locks, False)
 
@@ -226,6 +228,13 @@ def search(
         )
     else:
         solution = routing.SolveWithParameters(params)
+    if solution is None:
+        # construction can fail on tight breaks; every job is optional, so start from the locked
+        # prefixes alone (always a solution when the locks can be kept) and improve from there
+        start = routing.ReadAssignmentFromRoutes([list(lk) for lk in locks_nodes], True)
+        if start is None:
+            return None
+        solution = routing.SolveFromAssignmentWithParameters(start, params)
     if solution is None:
         return None
     routes: list[tuple[int, ...]] = []

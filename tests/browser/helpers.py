@@ -78,3 +78,10 @@ def unnamed_controls(page: Any) -> list[str]:
         if not match.group(2).lstrip().startswith('"'):
             missing.append(line.strip())
     return missing
+
+
+def shoot(page: Any, path: Path, *, full_page: bool = True) -> None:
+    """A screenshot from the top of the page (the sticky bar stays where a person sees it)."""
+    page.evaluate("window.scrollTo(0, 0)")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(path), full_page=full_page)

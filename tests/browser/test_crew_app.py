@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.browser.conftest import CrewLogin, LiveServer, crew_client
+from tests.browser.conftest import CrewLogin, LiveServer, crew_client, dispatcher_client
 from tests.browser.helpers import (
     outbox_waiting,
     photo_file,
+    shoot,
     sign_in,
     unnamed_controls,
     wait_controlled,
@@ -60,7 +62,7 @@ def test_sign_in_today_in_route_order_and_job_map(
     page = phone_context.new_page()
     page.goto("/crew/login")
     assert page.locator("html").get_attribute("dir") == "rtl"
-    page.screenshot(path=str(screenshots_dir / "crew-login-fa.png"), full_page=True)
+    shoot(page, screenshots_dir / "crew-login-fa.png")
     sign_in(page, crew)
 
     cards = page.locator("#job-list .job-item")
@@ -74,7 +76,7 @@ def test_sign_in_today_in_route_order_and_job_map(
     assert PERSIAN_DIGIT.search(first.locator(".job-eta").inner_text()), "ETA should use Persian digits"
     assert first.locator(".sla").inner_text().strip() not in ("", "—")
     assert expected[0]["address"] in first.inner_text()
-    page.screenshot(path=str(screenshots_dir / "crew-today-fa.png"), full_page=True)
+    shoot(page, screenshots_dir / "crew-today-fa.png")
 
     first.locator("a").click()
     page.wait_for_url(re.compile(r"#/jobs/"))
@@ -89,7 +91,7 @@ def test_sign_in_today_in_route_order_and_job_map(
     assert f"{expected[0]['lat']}" in (navigate.get_attribute("data-geo") or "")
     assert page.get_by_role("button", name="پذیرفتن").is_visible()
     page.wait_for_timeout(500)
-    page.screenshot(path=str(screenshots_dir / "crew-job-fa.png"), full_page=True)
+    shoot(page, screenshots_dir / "crew-job-fa.png")
 
 
 def test_offline_work_is_kept_and_sent_once(
@@ -127,8 +129,8 @@ def test_offline_work_is_kept_and_sent_once(
     page.locator("#reason-text").fill("آسفالت ترمیم شد")
     page.get_by_role("button", name="ذخیره").click()
 
-    assert page.locator("#job-status").inner_text() == "انجام شد"
-    page.wait_for_function("document.querySelector('#outbox-status').dataset.waiting === '5'")
+    expect(page.locator("#job-status")).to_have_text("انجام شد")
+    expect(page.locator("#outbox-status")).to_have_attribute("data-waiting", "5")
     assert outbox_waiting(page) == 5
     assert PERSIAN_DIGIT.search(page.locator("#outbox-status").inner_text())
     # The resized photos in the outbox are JPEGs of at most 2048 px.
@@ -150,7 +152,7 @@ def test_offline_work_is_kept_and_sent_once(
         })"""
     )
     assert sorted(sizes) == [["image/jpeg", 1600, 1200], ["image/jpeg", 2048, 1536]]
-    page.screenshot(path=str(screenshots_dir / "crew-job-offline-fa.png"), full_page=True)
+    shoot(page, screenshots_dir / "crew-job-offline-fa.png")
     assert _server_job(live_server, crew, str(job["id"]))["status"] == "assigned"
 
     phone_context.set_offline(False)
@@ -233,7 +235,7 @@ def test_english_flips_direction_dates_and_every_control_is_named(
     assert re.search(r"\d\d:\d\d", eta) and not PERSIAN_DIGIT.search(eta)
     assert page.get_by_role("heading", name="Today's jobs").is_visible()
     assert unnamed_controls(page) == []
-    page.screenshot(path=str(screenshots_dir / "crew-today-en.png"), full_page=True)
+    shoot(page, screenshots_dir / "crew-today-en.png")
 
     page.locator("#job-list .job-item a").first.click()
     page.locator("#map path.route-line").wait_for()
@@ -243,12 +245,12 @@ def test_english_flips_direction_dates_and_every_control_is_named(
         box = button.bounding_box()
         assert box and box["height"] >= 48, "touch targets must be at least 48 px high"
     page.wait_for_timeout(500)
-    page.screenshot(path=str(screenshots_dir / "crew-job-en.png"), full_page=True)
+    shoot(page, screenshots_dir / "crew-job-en.png")
 
     page.goto("/crew/login")
     assert page.locator("html").get_attribute("dir") == "ltr"
     assert unnamed_controls(page) == []
-    page.screenshot(path=str(screenshots_dir / "crew-login-en.png"), full_page=True)
+    shoot(page, screenshots_dir / "crew-login-en.png")
 
 
 def test_sign_out_wipes_the_device(
@@ -284,3 +286,55 @@ def test_sign_out_wipes_the_device(
     assert page.evaluate("fetch('/api/auth/me').then((r) => r.status)") == 401
     page.goto("/crew")
     page.wait_for_url("**/crew/login")
+
+
+def test_a_job_published_while_the_app_is_open_appears_without_reload(
+    phone_context: Any,
+    live_server: LiveServer,
+    crews_with_jobs: list[CrewLogin],
+    published_plan: dict[str, Any],
+    screenshots_dir: Path,
+) -> None:
+    crew = crews_with_jobs[0]
+    jobs = _server_jobs(live_server, crew)
+    anchor = jobs[-1]
+    page = phone_context.new_page()
+    sign_in(page, crew)
+    cards = page.locator("#job-list .job-item")
+    assert cards.count() == len(jobs)
+    page.evaluate("window.__sameDocument = true")
+
+    plan_id = (published_plan.get("plan") or published_plan)["id"]
+    with dispatcher_client(live_server) as client:
+        created = client.post(
+            "/api/tickets",
+            json={
+                "category": anchor["category"],
+                "lon": anchor["lon"] + 0.002,
+                "lat": anchor["lat"] + 0.003,
+                "address": "بلوار نمونه، روبروی پارک لاله",
+                "description": "تماس فوری شهروند",
+                "priority": "urgent",
+                "priority_reason": "blocking the road",
+            },
+        )
+        assert created.status_code == 201 and created.json()["created"], created.text
+        ticket_id = created.json()["ticket"]["id"]
+        inserted = client.post(f"/api/plans/{plan_id}/insert", json={"ticket_id": ticket_id})
+        assert inserted.status_code == 200, inserted.text
+        if ticket_id not in {j["ticket_id"] for j in _server_jobs(live_server, crew)}:
+            moved = client.post(
+                f"/api/plans/{plan_id}/moves",
+                json={"ticket_id": ticket_id, "crew_id": crew.crew_id, "position": len(jobs) + 1},
+            )
+            assert moved.status_code == 200, moved.text
+
+    new_card = page.locator(f"#job-list .job-item[data-ticket-id='{ticket_id}']")
+    new_card.wait_for(timeout=30_000)
+    assert page.evaluate("window.__sameDocument === true"), "the page must not reload"
+    notice = page.locator("#notice")
+    assert notice.is_visible()
+    assert "کار جدید" in notice.inner_text() or "کار تغییر کرد" in notice.inner_text()
+    assert "بلوار نمونه" in new_card.inner_text()
+    assert cards.count() == len(_server_jobs(live_server, crew))
+    shoot(page, screenshots_dir / "crew-today-live-fa.png", full_page=False)

@@ -70,6 +70,7 @@ JS_STRINGS: dict[str, str] = {
     "job.map.zoom_out": N_("Zoom out"),
     "duration.hm": N_("{h} h {m} min"),
     "duration.m": N_("{m} min"),
+    "duration.d": N_("{d} days"),
     "reason.required": N_("Please write a reason."),
     "reason.label": N_("Reason (the dispatcher reads this)"),
     "note.label": N_("Note for the dispatcher (optional)"),

@@ -115,6 +115,7 @@ JS: dict[str, str] = {
     "intake.done.repeat": T_("Call linked to ticket {code} (repeat call {n})"),
     "intake.pin.set": T_("Pin at {lat}, {lon}"),
     "intake.pin.title": T_("Place of the call"),
+    "intake.coordinates.invalid": T_("Write the latitude, then the longitude, e.g. 29.6201, 52.5312"),
     "intake.need.category": T_("Choose a category first"),
     "intake.need.pin": T_("Set the place: choose a street or click the map"),
     "intake.pin.none": T_("Click the map or choose a street to set the place"),

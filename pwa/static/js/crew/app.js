@@ -105,7 +105,7 @@ function renderNet() {
 
 function jobCard(job) {
   const sla = slaClock(job);
-  return el('li', { class: 'job-item', 'data-job-id': job.id },
+  return el('li', { class: 'job-item', 'data-job-id': job.id, 'data-ticket-id': job.ticket_id },
     el('a', { class: `job-card status-${job.status} priority-${job.priority}`, href: `#/jobs/${encodeURIComponent(job.id)}` },
       el('span', { class: 'job-seq', 'aria-label': t('job.sequence', { n: job.sequence ?? 0 }) },
         localDigits(job.sequence ?? '·')),
@@ -202,6 +202,7 @@ async function renderJob() {
   })));
   $('#photo-grid').replaceChildren(...(await photoItems(job)));
 
+  $('#legend-you').hidden = !state.you;
   if (!state.map) state.map = new JobMap($('#map'));
   const drawn = await state.map.show(job, state.you);
   const note = $('#map-note');
@@ -413,7 +414,11 @@ async function start() {
 
   const reporter = new PositionReporter({
     getShift: () => state.crew && state.crew.shift,
-    onPosition: (you) => { state.you = you; if (state.map) state.map.setYou(you); },
+    onPosition: (you) => {
+      state.you = you;
+      if (state.map && state.jobId) state.map.setYou(you);
+      $('#legend-you').hidden = false;
+    },
     onStatus: (text) => { $('#gps-status').textContent = text; },
   });
 

@@ -156,6 +156,21 @@ combobox(addressInput, addressList, {
   },
 });
 
+// A location the caller shares from their phone, typed or pasted as "lat, lon".
+const coordinates = document.getElementById('coordinates');
+coordinates.addEventListener('change', () => {
+  const box = document.getElementById('coordinates-error');
+  const text = asciiDigits(coordinates.value).replace(/[،؛]/g, ',').replace(/٫/g, '.').trim();
+  if (!text) { box.hidden = true; return; }
+  const parts = text.split(/[\s,]+/).filter(Boolean).map(Number);
+  const [lat, lon] = parts;
+  const ok = parts.length === 2 && parts.every(Number.isFinite) && Math.abs(lat) <= 90 && Math.abs(lon) <= 180;
+  box.textContent = ok ? '' : t('intake.coordinates.invalid');
+  box.hidden = ok;
+  coordinates.setAttribute('aria-invalid', ok ? 'false' : 'true');
+  if (ok) setPin(lat, lon, { fly: true });
+});
+
 // ------------------------------------------------------------------ repeat calls
 
 let repeatToken = 0;

@@ -86,6 +86,7 @@ export function cityClock(date) {
 
 export function formatDuration(ms) {
   const minutes = Math.max(0, Math.round(Math.abs(ms) / 60000));
+  if (minutes >= 48 * 60) return t('duration.d', { d: Math.round(minutes / 1440) });
   const h = Math.floor(minutes / 60);
   const m = minutes % 60;
   return h > 0 ? t('duration.hm', { h, m }) : t('duration.m', { m });

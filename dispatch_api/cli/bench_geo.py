@@ -82,6 +82,11 @@ def _write_section(path: Path, command: str, figures: list[Figure]) -> None:
         f"Measured with `{command}` on {platform.machine()}, {os.cpu_count()} cores shared, "
         f"Python {platform.python_version()} ({time.strftime('%Y-%m-%d', time.gmtime())}), "
         f"load average {os.getloadavg()[0]:.1f} at the end. Figures read `wall (CPU)`.",
+        *([
+            "",
+            "The machine was busy with other work while this ran: wall times include waiting for a "
+            "core; the CPU time is what the same work costs on an idle core.",
+        ] if os.getloadavg()[0] > (os.cpu_count() or 1) else []),
         "",
         "| what | figure | target | detail |",
         "| --- | --- | --- | --- |",

@@ -247,6 +247,37 @@ def check_references(data: CityData) -> None:
     for code in sorted(codes - held):
         raise CityDataError(file, f"no contractor holds district {code}", field="districts")
 
+    file = "equipment.json"
+    for index, unit in enumerate(data.equipment):
+        _district(file, codes, unit.home_district, index, unit.id, "home_district")
+        home = data.depot_by_id.get(unit.depot_id)
+        check(
+            home is not None,
+            file,
+            f"depot {unit.depot_id!r} is not in depots.json",
+            index=index,
+            record_id=unit.id,
+            field="depot_id",
+        )
+        assert home is not None
+        check(
+            home.district == unit.home_district,
+            file,
+            f"depot {home.id!r} is in district {home.district}, not in home_district {unit.home_district}",
+            index=index,
+            record_id=unit.id,
+            field="depot_id",
+        )
+        if unit.crew_id is not None:
+            check(
+                unit.crew_id in data.crew_by_id,
+                file,
+                f"crew {unit.crew_id!r} is not in crews.json",
+                index=index,
+                record_id=unit.id,
+                field="crew_id",
+            )
+
     file = "crews.json"
     kit: dict[str, Counter[str]] = {}
     for unit in data.equipment:
@@ -301,37 +332,6 @@ def check_references(data: CityData) -> None:
             record_id=crew.id,
             field="equipment",
         )
-
-    file = "equipment.json"
-    for index, unit in enumerate(data.equipment):
-        _district(file, codes, unit.home_district, index, unit.id, "home_district")
-        home = data.depot_by_id.get(unit.depot_id)
-        check(
-            home is not None,
-            file,
-            f"depot {unit.depot_id!r} is not in depots.json",
-            index=index,
-            record_id=unit.id,
-            field="depot_id",
-        )
-        assert home is not None
-        check(
-            home.district == unit.home_district,
-            file,
-            f"depot {home.id!r} is in district {home.district}, not in home_district {unit.home_district}",
-            index=index,
-            record_id=unit.id,
-            field="depot_id",
-        )
-        if unit.crew_id is not None:
-            check(
-                unit.crew_id in data.crew_by_id,
-                file,
-                f"crew {unit.crew_id!r} is not in crews.json",
-                index=index,
-                record_id=unit.id,
-                field="crew_id",
-            )
 
     _ticket_categories("tickets_day.json", data, data.tickets_day, "")
 

@@ -15,6 +15,7 @@ _COMMANDS: dict[str, str] = {
     "demo": "dispatch_api.cli.serve:demo",
     "solve": "dispatch_api.cli.solve:solve",
     "bench": "dispatch_api.cli.bench:bench",
+    "city": "dispatch_api.cli.city:city",
 }
 
 

@@ -148,23 +148,67 @@ class _Augmented:
     entry_f1: FloatArray
 
 
-def _weights(graph: RoadGraph, conditions: Conditions) -> FloatArray:
-    return edge_travel_s(graph, conditions)
+@dataclass(frozen=True)
+class _Base:
+    """Per (graph, conditions): edge seconds, the packing, and the graph's edges as sorted CSR
+    entries with parallel edges reduced to the fastest (``arc`` says which graph edge each is)."""
+
+    time_s: FloatArray
+    packing: _Packing
+    u: IntArray
+    v: IntArray
+    weight: FloatArray
+    arc: IntArray
 
 
-def _augment(graph: RoadGraph, time_s: FloatArray, snapped: Snapped | None) -> _Augmented:
-    n = graph.n_nodes
-    finite = np.isfinite(time_s)
+_BASES: OrderedDict[tuple[str, str], _Base] = OrderedDict()
+_BASE_CACHE_SIZE = 8
+
+
+def _base(graph: RoadGraph, conditions: Conditions) -> _Base:
+    key = (graph.fingerprint, conditions.key())
+    hit = _BASES.get(key)
+    if hit is not None:
+        _BASES.move_to_end(key)
+        return hit
+    time_s = edge_travel_s(graph, conditions)
     packing = _packing(*_path_bounds(graph, time_s))
-    src: list[IntArray] = [graph.u.astype(np.int64)]
-    dst: list[IntArray] = [graph.v.astype(np.int64)]
-    w: list[FloatArray] = [np.where(finite, packing.pack(np.where(finite, time_s, 0.0), graph.length_m),
-                                    np.inf)]
-    arc: list[IntArray] = [np.arange(graph.n_edges, dtype=np.int64)]
-    seg_l: list[IntArray] = [graph.segment.astype(np.int64)]
-    f0_l: list[FloatArray] = [np.where(graph.forward, 0.0, 1.0)]
-    f1_l: list[FloatArray] = [np.where(graph.forward, 1.0, 0.0)]
+    finite = np.flatnonzero(np.isfinite(time_s))
+    weight = packing.pack(time_s[finite], graph.length_m[finite])
+    u, v = graph.u[finite].astype(np.int64), graph.v[finite].astype(np.int64)
+    order = np.lexsort((weight, v, u))
+    u, v, weight, arc = u[order], v[order], weight[order], finite[order]
+    first = np.ones(u.size, dtype=np.bool_)
+    first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
+    entry = _Base(time_s, packing, u[first], v[first], weight[first], arc[first].astype(np.int64))
+    for arr in (entry.time_s, entry.u, entry.v, entry.weight, entry.arc):
+        arr.setflags(write=False)
+    _BASES[key] = entry
+    while len(_BASES) > _BASE_CACHE_SIZE:
+        _BASES.popitem(last=False)
+    return entry
+
+
+def _augment(graph: RoadGraph, conditions: Conditions, snapped: Snapped | None) -> _Augmented:
+    """The graph's CSR with each snapped point spliced in as a node on its segment.
+
+    A point splits its segment into pieces (one chain per driving direction); pieces never repeat a
+    node pair of the graph or of each other, so they join the cached base entries without another
+    reduction, and one stable sort by tail node gives the CSR.
+    """
+    n = graph.n_nodes
+    base = _base(graph, conditions)
+    time_s, packing = base.time_s, base.packing
+    src: list[IntArray] = [base.u]
+    dst: list[IntArray] = [base.v]
+    w: list[FloatArray] = [base.weight]
+    arc: list[IntArray] = [base.arc]
+    seg_l: list[IntArray] = [graph.segment[base.arc].astype(np.int64)]
+    fwd = graph.forward[base.arc]
+    f0_l: list[FloatArray] = [np.where(fwd, 0.0, 1.0)]
+    f1_l: list[FloatArray] = [np.where(fwd, 1.0, 0.0)]
     point_node = np.zeros(0, dtype=np.int64)
+    n_total = n
     if snapped is not None and len(snapped):
         seg, frac = snapped.segment, snapped.fraction
         at_u, at_v = frac <= 0.0, frac >= 1.0
@@ -190,13 +234,12 @@ def _augment(graph: RoadGraph, time_s: FloatArray, snapped: Snapped | None) -> _
             p_f0 = np.concatenate((prev_frac, pos_frac[last]))
             p_f1 = np.concatenate((pos_frac, np.ones(int(last.sum()))))
             seg_len = graph.seg_length_m[p_seg]
+            share = np.abs(p_f1 - p_f0)
             for arc_of_seg, forward in ((graph.seg_forward_arc, True), (graph.seg_backward_arc, False)):
                 a = arc_of_seg[p_seg]
                 usable = a >= 0
-                a_safe = np.where(usable, a, 0)
-                t_arc = np.where(usable, time_s[a_safe], np.inf)
+                t_arc = np.where(usable, time_s[np.where(usable, a, 0)], np.inf)
                 ok = usable & np.isfinite(t_arc)
-                share = np.abs(p_f1 - p_f0)
                 packed = packing.pack(np.where(ok, t_arc, 0.0) * share, seg_len * share)
                 src.append((p_from if forward else p_to)[ok])
                 dst.append((p_to if forward else p_from)[ok])
@@ -206,27 +249,16 @@ def _augment(graph: RoadGraph, time_s: FloatArray, snapped: Snapped | None) -> _
                 f0_l.append((p_f0 if forward else p_f1)[ok])
                 f1_l.append((p_f1 if forward else p_f0)[ok])
             n_total = n + k
-        else:
-            n_total = n
-    else:
-        n_total = n
     u = np.concatenate(src)
-    v = np.concatenate(dst)
-    weight = np.concatenate(w)
-    keep = np.isfinite(weight)
-    order = np.lexsort((weight[keep], v[keep], u[keep]))
-    idx = np.flatnonzero(keep)[order]
-    u, v, weight = u[idx], v[idx], weight[idx]
-    first_of_pair = np.ones(u.size, dtype=np.bool_)
-    first_of_pair[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
-    idx = idx[first_of_pair]
-    u, v, weight = u[first_of_pair], v[first_of_pair], weight[first_of_pair]
+    order = np.argsort(u, kind="stable")
+    u = u[order]
     indptr = np.searchsorted(u, np.arange(n_total + 1)).astype(np.int64)
-    matrix = csr_matrix((weight, v.astype(np.int32), indptr), shape=(n_total, n_total))
+    matrix = csr_matrix((np.concatenate(w)[order], np.concatenate(dst)[order].astype(np.int32), indptr),
+                        shape=(n_total, n_total))
     return _Augmented(
         matrix=matrix, packing=packing, point_node=point_node,
-        entry_arc=np.concatenate(arc)[idx], entry_seg=np.concatenate(seg_l)[idx],
-        entry_f0=np.concatenate(f0_l)[idx], entry_f1=np.concatenate(f1_l)[idx],
+        entry_arc=np.concatenate(arc)[order], entry_seg=np.concatenate(seg_l)[order],
+        entry_f0=np.concatenate(f0_l)[order], entry_f1=np.concatenate(f1_l)[order],
     )
 
 
@@ -287,8 +319,9 @@ def _store(key: str, result: Matrices) -> Matrices:
 
 
 def clear_cache() -> None:
-    """Forget cached matrices (and nothing else)."""
+    """Forget cached matrices and per-condition edge weights."""
     _CACHE.clear()
+    _BASES.clear()
 
 
 def cache_info() -> dict[str, int]:
@@ -313,7 +346,7 @@ def travel_matrix(graph: RoadGraph, points: npt.ArrayLike, conditions: Condition
     d_snap = o_snap if destinations is None else _snap_named(graph, targets, max_snap_m, cond,
                                                              "destination")
     both = o_snap if destinations is None else _concat(o_snap, d_snap)
-    aug = _augment(graph, _weights(graph, cond), both)
+    aug = _augment(graph, cond, both)
     n_o = origins.shape[0]
     src_nodes = aug.point_node[:n_o]
     dst_nodes = src_nodes if destinations is None else aug.point_node[n_o:]
@@ -350,7 +383,7 @@ def node_matrix(graph: RoadGraph, sources: npt.ArrayLike, targets: npt.ArrayLike
     hit = _cached(key)
     if hit is not None:
         return hit
-    aug = _augment(graph, _weights(graph, cond), None)
+    aug = _augment(graph, cond, None)
     travel, dist = _many_to_many(aug, src, dst)
     return _store(key, Matrices(travel, dist))
 
@@ -361,7 +394,7 @@ def route(graph: RoadGraph, a: tuple[float, float], b: tuple[float, float],
     cond = conditions or FREE_FLOW
     pts = _points([a, b])
     snapped = snap(graph, pts[:, 0], pts[:, 1], max_snap_m, exclude_edge_ids=cond.closed_edge_ids)
-    aug = _augment(graph, _weights(graph, cond), snapped)
+    aug = _augment(graph, cond, snapped)
     start, end = int(aug.point_node[0]), int(aug.point_node[1])
     packed, pred = dijkstra(aug.matrix, directed=True, indices=start, return_predecessors=True)
     if not np.isfinite(packed[end]):

@@ -67,7 +67,7 @@ def test_unknown_language_falls_back_to_persian(client: TestClient[Litestar]) ->
 def test_jalali_dates_with_persian_digits() -> None:
     nowruz_1403 = dt.date(2024, 3, 20)
     assert long_date(nowruz_1403, "fa") == "چهارشنبه ۱ فروردین ۱۴۰۳"
-    assert long_date(nowruz_1403, "en") == "Wednesday 20 March 2024"
+    assert long_date(nowruz_1403, "en") == "Wed 20 Mar 2024"
 
 
 def test_persian_catalog_translates_every_message() -> None:

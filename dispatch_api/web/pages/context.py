@@ -68,7 +68,7 @@ def long_date(day: dt.date, lang: str) -> str:
         month = _JALALI_MONTHS_FA[jalali.month - 1]
         text = f"{_WEEKDAYS_FA[day.weekday()]} {jalali.day} {month} {jalali.year}"
         return localize_digits(text, "fa")
-    return day.strftime("%A %-d %B %Y")
+    return day.strftime("%a %-d %b %Y")
 
 
 def page_lang(request: Request[Any, Any, Any]) -> str:

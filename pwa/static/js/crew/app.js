@@ -113,7 +113,7 @@ function jobCard(job) {
         el('span', { class: 'job-line' },
           el('strong', { class: 'job-category', text: categoryName(job) }),
           el('span', { class: `badge priority priority-${job.priority}`, text: t(`priority.${job.priority}`) })),
-        el('span', { class: 'job-address', text: job.address || '' }),
+        el('span', { class: 'job-address', dir: 'auto', text: job.address || '' }),
         el('span', { class: 'job-line job-meta' },
           el('span', { class: 'job-eta', text: t('job.eta', { time: formatTime(job.eta) }) }),
           el('span', { class: `sla sla-${sla.level}`, text: sla.text }),

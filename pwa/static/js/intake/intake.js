@@ -107,6 +107,7 @@ function chooseCategory(category) {
 
 combobox(categoryInput, categoryList, {
   search: async (text, render) => {
+    await categoriesLoaded;
     const q = fold(text);
     const found = state.categories.filter((c) =>
       fold(`${c.name_fa} ${c.name_en} ${c.code}`).includes(q));
@@ -289,10 +290,11 @@ document.addEventListener('keydown', (event) => {
   if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) form.requestSubmit();
 });
 
+const categoriesLoaded = api('/api/categories?per_page=200').then((answer) => { state.categories = answer.items; });
+
 async function start() {
   pinInfo.textContent = t('intake.pin.none');
-  const answer = await api('/api/categories?per_page=200');
-  state.categories = answer.items;
+  await categoriesLoaded;
   mapApi = await cityMap('intake-map');
   mapApi.map.on('click', (event) => setPin(event.latlng.lat, event.latlng.lng));
   categoryInput.focus();

@@ -11,8 +11,12 @@ import asyncio
 import json
 import os
 import shutil
+import socket
+import threading
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -20,6 +24,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+import uvicorn
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
@@ -32,6 +37,27 @@ SAMPLE_CITY = REPO / "fixtures" / "sample_city"
 PG_ADMIN = os.environ.get("CREWLINE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
 __all__ = ["OpsEnv", "ops_env", "ops_store", "ops_template_pg", "ops_template_sqlite"]
+
+
+@contextmanager
+def serve(app: Any) -> Iterator[str]:
+    """Run an ASGI app under uvicorn on a free loopback port (streams need a real server)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(15)
 
 
 def _seed(url: str) -> None:

@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import httpx
 import pytest
-import uvicorn
 from litestar import Litestar, get, post
 from litestar.channels import ChannelsPlugin
 from litestar.response import ServerSentEvent
@@ -24,6 +19,7 @@ from dispatch_api.services.events import (
     encode_event,
 )
 from dispatch_api.web.events import event_stream, make_channels_plugin
+from tests.api.ops_fixtures import serve as _serve
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -67,27 +63,6 @@ def test_event_round_trip_encoding() -> None:
     with pytest.raises(ValueError):
         Announcer(None).job("c1", "job.exploded", {})
     Announcer(None).job("c1", JOB_UPDATED, {})  # no publisher: nothing to do, no error
-
-
-@contextmanager
-def _serve(app: Litestar) -> Iterator[str]:
-    """Run ``app`` under uvicorn on a free loopback port (streams need a real server)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def _exchange(publisher_app: Litestar, subscriber_app: Litestar) -> list[tuple[str, dict[str, str]]]:

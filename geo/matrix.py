@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import math
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Final
@@ -42,6 +43,7 @@ UNREACHABLE: Final[int] = int(np.iinfo(np.int32).max)
 _MAX_CELLS_PER_CHUNK = 4_000_000
 _CACHE: OrderedDict[str, Matrices] = OrderedDict()
 _CACHE_SIZE = 16
+_LOCK = threading.Lock()  # caches are shared by the threads of one process
 
 
 @dataclass(frozen=True)
@@ -167,10 +169,11 @@ _BASE_CACHE_SIZE = 8
 
 def _base(graph: RoadGraph, conditions: Conditions) -> _Base:
     key = (graph.fingerprint, conditions.key())
-    hit = _BASES.get(key)
-    if hit is not None:
-        _BASES.move_to_end(key)
-        return hit
+    with _LOCK:
+        hit = _BASES.get(key)
+        if hit is not None:
+            _BASES.move_to_end(key)
+            return hit
     time_s = edge_travel_s(graph, conditions)
     packing = _packing(*_path_bounds(graph, time_s))
     finite = np.flatnonzero(np.isfinite(time_s))
@@ -183,9 +186,10 @@ def _base(graph: RoadGraph, conditions: Conditions) -> _Base:
     entry = _Base(time_s, packing, u[first], v[first], weight[first], arc[first].astype(np.int64))
     for arr in (entry.time_s, entry.u, entry.v, entry.weight, entry.arc):
         arr.setflags(write=False)
-    _BASES[key] = entry
-    while len(_BASES) > _BASE_CACHE_SIZE:
-        _BASES.popitem(last=False)
+    with _LOCK:
+        _BASES[key] = entry
+        while len(_BASES) > _BASE_CACHE_SIZE:
+            _BASES.popitem(last=False)
     return entry
 
 
@@ -303,25 +307,28 @@ def _cache_key(*parts: Any) -> str:
 
 
 def _cached(key: str) -> Matrices | None:
-    hit = _CACHE.get(key)
-    if hit is not None:
-        _CACHE.move_to_end(key)
-    return hit
+    with _LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None:
+            _CACHE.move_to_end(key)
+        return hit
 
 
 def _store(key: str, result: Matrices) -> Matrices:
     result.travel_s.setflags(write=False)
     result.dist_m.setflags(write=False)
-    _CACHE[key] = result
-    while len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
+    with _LOCK:
+        _CACHE[key] = result
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
     return result
 
 
 def clear_cache() -> None:
     """Forget cached matrices and per-condition edge weights."""
-    _CACHE.clear()
-    _BASES.clear()
+    with _LOCK:
+        _CACHE.clear()
+        _BASES.clear()
 
 
 def cache_info() -> dict[str, int]:

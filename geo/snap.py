@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ DEFAULT_MAX_SNAP_M = 500.0
 _TREES: OrderedDict[tuple[str, frozenset[int]], tuple[shapely.STRtree, IntArray,
                                                        npt.NDArray[np.object_]]] = OrderedDict()
 _TREE_CACHE_SIZE = 8
+_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -60,18 +62,20 @@ def segment_lines(graph: RoadGraph, keep: IntArray) -> npt.NDArray[np.object_]:
 def _tree(graph: RoadGraph, exclude: frozenset[int]) -> tuple[shapely.STRtree, IntArray,
                                                                 npt.NDArray[np.object_]]:
     key = (graph.fingerprint, exclude)
-    hit = _TREES.get(key)
-    if hit is not None:
-        _TREES.move_to_end(key)
-        return hit
+    with _LOCK:
+        hit = _TREES.get(key)
+        if hit is not None:
+            _TREES.move_to_end(key)
+            return hit
     keep = np.arange(graph.n_segments, dtype=np.int64)
     if exclude:
         keep = keep[~np.isin(graph.seg_edge_id, np.fromiter(exclude, dtype=np.int64))]
     lines = segment_lines(graph, keep)
     entry = (shapely.STRtree(lines), keep, lines)
-    _TREES[key] = entry
-    while len(_TREES) > _TREE_CACHE_SIZE:
-        _TREES.popitem(last=False)
+    with _LOCK:
+        _TREES[key] = entry
+        while len(_TREES) > _TREE_CACHE_SIZE:
+            _TREES.popitem(last=False)
     return entry
 
 

@@ -155,3 +155,18 @@ def test_problems_and_plans_survive_a_worker_process_boundary() -> None:
     again = pickle.loads(pickle.dumps(problem))
     assert np.array_equal(again.travel_s, problem.travel_s) and again.segments == problem.segments
     assert pickle.loads(pickle.dumps(plan)) == plan
+
+
+def test_orient_turns_two_way_segments_to_suit_the_order() -> None:
+    from engine.snow.arcs import evaluate
+    from engine.snow.plow_routes import orient
+
+    # two-way street 0-1-2 on row 0; plowed 0→1 then 1→2 from depot 0 there is no deadhead out
+    problem = grid_problem(N, {(0, 1): 1, (1, 2): 1}, depots=[0])
+    segs = {s.id: i for i, s in enumerate(problem.segments)}
+    backwards = [(segs["0-1"], 1), (segs["1-2"], 1)]  # 1→0, then 2→1
+    turned = orient(problem, 0, backwards)
+    assert turned == [(segs["0-1"], 0), (segs["1-2"], 0)]
+    worse, better = (evaluate(problem, "x", [o]) for o in (backwards, turned))
+    assert better.routes[0].deadhead_s < worse.routes[0].deadhead_s
+    assert better.routes[0].steps[0].deadhead_s == 0

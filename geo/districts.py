@@ -138,8 +138,8 @@ class DistrictIndex:
 
     def __init__(self, codes: Sequence[Code], polygons: Sequence[BaseGeometry], *,
                  names: Mapping[str, Sequence[str | None]] | None = None, crs: str | None = None,
-                 tolerance_m: float = 250.0, repair: bool = True, min_area_m2: float = 1.0,
-                 skipped_features: int = 0) -> None:
+                 tolerance_m: float = 250.0, repair: bool = True, min_area_m2: float = 10.0,
+                 boundary: BaseGeometry | None = None, skipped_features: int = 0) -> None:
         if len(codes) != len(polygons):
             raise DistrictError(f"{len(codes)} codes for {len(polygons)} polygons")
         if not codes:
@@ -182,7 +182,7 @@ class DistrictIndex:
         self.report = DistrictReport(
             repaired=tuple(repaired),
             overlaps=self._find_overlaps(min_area_m2),
-            gaps=self._find_gaps(min_area_m2),
+            gaps=self._find_gaps(min_area_m2, boundary),
             skipped_features=skipped_features,
         )
 
@@ -193,15 +193,17 @@ class DistrictIndex:
 
     @classmethod
     def from_frame(cls, frame: Any, *, crs: str | None = None, tolerance_m: float = 250.0,
-                   repair: bool = True, min_area_m2: float = 1.0) -> DistrictIndex:
-        """From a districts frame (``code``, optional ``name_<lang>`` columns, EPSG:4326 geometry)."""
+                   repair: bool = True, min_area_m2: float = 10.0,
+                   boundary: BaseGeometry | None = None) -> DistrictIndex:
+        """From a districts frame (``code``, optional ``name_<lang>`` columns, EPSG:4326 geometry).
+        With the city ``boundary`` polygon (lon/lat), gaps are checked against it."""
         if frame.crs is not None and frame.crs.to_epsg() != 4326:
             frame = frame.to_crs(4326)
         names = {col.removeprefix("name_"): list(frame[col]) for col in frame.columns
                  if isinstance(col, str) and col.startswith("name_")}
         return cls(list(frame["code"]), list(frame.geometry), names=names, crs=crs,
                    tolerance_m=tolerance_m, repair=repair, min_area_m2=min_area_m2,
-                   skipped_features=int(frame.attrs.get("skipped", 0)))
+                   boundary=boundary, skipped_features=int(frame.attrs.get("skipped", 0)))
 
     @classmethod
     def from_polygons(cls, polygons: Mapping[Code, BaseGeometry], **kwargs: Any) -> DistrictIndex:
@@ -218,18 +220,23 @@ class DistrictIndex:
                     found.append(Overlap(self._codes[i], self._codes[j], area))
         return tuple(found)
 
-    def _find_gaps(self, min_area_m2: float) -> tuple[Gap, ...]:
+    def _find_gaps(self, min_area_m2: float, boundary: BaseGeometry | None) -> tuple[Gap, ...]:
+        """Holes inside the districts' union; with a city ``boundary`` (lon/lat), every part of the
+        city that no district covers."""
         union = shapely.union_all(self._metric)
+        if boundary is not None:
+            city = shapely.transform(shapely.make_valid(boundary), self._project, interleaved=False)
+            pieces = [p for p in shapely.get_parts(shapely.difference(city, union))
+                      if isinstance(p, Polygon)]
+        else:
+            pieces = [Polygon(ring) for part in shapely.get_parts(union) if isinstance(part, Polygon)
+                      for ring in part.interiors]
         gaps = []
-        for part in shapely.get_parts(union):
-            if not isinstance(part, Polygon):
-                continue
-            for ring in part.interiors:
-                hole = Polygon(ring)
-                if hole.area > min_area_m2:
-                    point = hole.representative_point()
-                    lon, lat = to_lonlat(self._crs, np.array([point.x]), np.array([point.y]))
-                    gaps.append(Gap(float(hole.area), float(lon[0]), float(lat[0])))
+        for hole in pieces:
+            if hole.area > min_area_m2:
+                point = hole.representative_point()
+                lon, lat = to_lonlat(self._crs, np.array([point.x]), np.array([point.y]))
+                gaps.append(Gap(float(hole.area), float(lon[0]), float(lat[0])))
         return tuple(sorted(gaps, key=lambda g: -g.area_m2))
 
     # -- pickling: drop the lazily built tree -----------------------------------------------------

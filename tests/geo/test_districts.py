@@ -13,7 +13,7 @@ from shapely.geometry import Point, Polygon, box
 
 from geo.districts import DistrictIndex
 from geo.errors import DistrictError
-from geo.io import read_districts
+from geo.io import read_districts, read_vector
 
 # Two squares sharing the edge lon=52.51, and a third one east of a 0.002° wide gap.
 WEST = box(52.50, 29.60, 52.51, 29.61)
@@ -109,8 +109,14 @@ def sample_city_index(sample_city_dir: Path) -> DistrictIndex:
     return DistrictIndex.from_frame(frame, crs="EPSG:32639")
 
 
-def test_sample_city_districts_tile_the_city(sample_city_index: DistrictIndex) -> None:
+def test_sample_city_districts_tile_the_city(sample_city_dir: Path,
+                                             sample_city_index: DistrictIndex) -> None:
     index = sample_city_index
+    boundary = read_vector(sample_city_dir / "boundary.geojson").geometry.iloc[0]
+    within_city = DistrictIndex.from_frame(
+        read_districts(sample_city_dir / "districts.geojson", code_field="code"), crs="EPSG:32639",
+        boundary=boundary)
+    assert within_city.report.clean, within_city.report.messages()
     assert index.codes == tuple(range(1, 12))
     assert index.report.clean, index.report.messages()
     assert all(name for name in index.names("fa"))
@@ -172,6 +178,13 @@ def test_cambridge_wards_sweeping_districts_neighbourhoods_boundary(shared_dir: 
     assert len(boundary) == 1
     lons, lats, codes = _points_inside(wards, 4, seed=2)
     assert list(wards.locate_many(lons, lats).codes_array()) == codes
+    # against the city boundary, the sweeping districts leave out large areas (Fresh Pond and the
+    # like), while the neighbourhoods tile it up to slivers
+    outline = boundary.geometry.iloc[0]
+    sweep_gaps = DistrictIndex.from_frame(sweeping, boundary=outline).report.gaps
+    assert sum(g.area_m2 for g in sweep_gaps) > 1_000_000
+    hood_report = DistrictIndex.from_frame(hoods, boundary=outline).report
+    assert sum(g.area_m2 for g in hood_report.gaps) < 1_000
     city = DistrictIndex.from_frame(boundary)
     assert (city.locate_many(lons, lats).status == 0).all()
     assert city.locate(-71.0589, 42.3601).status == "outside"  # Boston City Hall

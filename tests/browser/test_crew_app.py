@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -385,3 +386,61 @@ def test_a_refused_action_is_shown_not_retried(
     assert _client_actions(live_server, str(job["id"])) == attempts_before, "a refused entry is not resent"
     failed.get_by_role("button", name="کنار گذاشتن").click()
     expect(page.locator("#outbox-status")).to_have_attribute("data-failed", "0")
+
+
+def test_position_is_sent_on_shift_at_a_modest_rate(
+    phone_context: Any, live_server: LiveServer, crews_with_jobs: list[CrewLogin]
+) -> None:
+    crew = crews_with_jobs[1]
+    page = phone_context.new_page()
+    sign_in(page, crew)
+    page.goto("/crew/login")  # a page where the app's own reporter is not running
+    shifts = page.evaluate(
+        """async () => {
+            const { onShift } = await import('/static/js/crew/gps.js');
+            const day = { start: '07:00', end: '15:00' };
+            const night = { start: '22:00', end: '06:00' };
+            return [
+                onShift(day, new Date('2026-11-22T05:00:00Z')),    // 08:30 in Tehran
+                onShift(day, new Date('2026-11-22T12:00:00Z')),    // 15:30
+                onShift(night, new Date('2026-11-22T20:00:00Z')),  // 23:30
+                onShift(night, new Date('2026-11-22T04:00:00Z')),  // 07:30
+                onShift(null, new Date('2026-11-22T05:00:00Z')),
+            ];
+        }"""
+    )
+    assert shifts == [True, False, True, False, False]
+
+    def latest() -> dict[str, Any] | None:
+        with dispatcher_client(live_server) as client:
+            items = client.get("/api/positions").json()["items"]
+        return next((p for p in items if p["crew_id"] == crew.crew_id), None)
+
+    page.evaluate(
+        """async () => {
+            const { PositionReporter } = await import('/static/js/crew/gps.js');
+            window.reporter = new PositionReporter({
+                getShift: () => ({ start: '00:00', end: '23:59' }),
+                onPosition: () => {}, onStatus: () => {},
+            });
+            await window.reporter.start();
+        }"""
+    )
+    page.wait_for_function("window.reporter.lastSent !== null")
+    deadline = time.monotonic() + 20
+    while (first := latest()) is None and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert first is not None
+    assert first["lat"] == pytest.approx(29.62) and first["lon"] == pytest.approx(52.53)
+
+    phone_context.set_geolocation({"latitude": 29.62008, "longitude": 52.53, "accuracy": 15})  # ~9 m
+    page.wait_for_function("window.reporter.latest && window.reporter.latest.lat > 29.62005")
+    page.wait_for_timeout(1000)
+    assert latest() == first, "a move of a few metres within a minute is not sent"
+
+    phone_context.set_geolocation({"latitude": 29.6225, "longitude": 52.53, "accuracy": 15})  # ~280 m
+    deadline = time.monotonic() + 20
+    while (moved := latest()) == first and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert moved is not None and moved["lat"] == pytest.approx(29.6225)
+    page.evaluate("window.reporter.stop()")

@@ -294,7 +294,7 @@ def insert_task(task: dict[str, Any]) -> dict[str, Any]:
     travel_s, dist_m = unpack_matrices(task["matrices"])
     problem = build_problem(task["inputs"], travel_s, dist_m)
     current = _plan_from_result(problem, task["previous"])
-    return plan_json(task["inputs"], insert_job(problem, current, str(task["ticket_id"])))
+    return plan_json(task["inputs"], insert_job(problem, current, str(task["ticket_id"])).plan)
 
 
 # ------------------------------------------------------------------ the pool

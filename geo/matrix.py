@@ -289,6 +289,8 @@ def _many_to_many(aug: _Augmented, sources: IntArray, targets: IntArray) -> tupl
 
 def _points(points: npt.ArrayLike) -> FloatArray:
     arr = np.asarray(points, dtype=np.float64)
+    if arr.size == 0:
+        return np.zeros((0, 2), dtype=np.float64)
     if arr.ndim != 2 or arr.shape[1] != 2:
         raise ValueError(f"points must be (lon, lat) pairs, got an array of shape {arr.shape}")
     return arr

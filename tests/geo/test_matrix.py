@@ -154,3 +154,11 @@ def test_errors_name_destinations_and_missing_routes(tiny_graph: RoadGraph) -> N
     cut = Conditions.make(closed_edge_ids=[7, 8, 9])  # both bridges and the ford road
     with pytest.raises(NoRouteError, match=r"no route from .* closed streets cut one off"):
         route(tiny_graph, (52.5015, 29.6001), (52.5015, 29.5979), cut)
+
+
+def test_empty_point_lists_give_empty_matrices(tiny_graph: RoadGraph) -> None:
+    assert travel_matrix(tiny_graph, []).shape == (0, 0)
+    assert travel_matrix(tiny_graph, [(52.5015, 29.6001)], destinations=[]).shape == (1, 0)
+    assert node_matrix(tiny_graph, []).shape == (0, 0)
+    with pytest.raises(ValueError, match=r"points must be \(lon, lat\) pairs"):
+        travel_matrix(tiny_graph, [(52.5, 29.6, 0.0)])

@@ -1,8 +1,7 @@
 // A citizen's view of their request: state, who handles it (contractor and crew), the expected
 // time, before/after photos (EXIF-free copies) and, once finished, the one-question survey.
 import { ApiError } from '../lib/api.js';
-import { formatDate, formatTime } from '../lib/i18n.js';
-import { api, h, named, ready, t } from '../console/common.js';
+import { api, config, h, named, ready, t } from '../console/common.js';
 
 const STEPS = ['new', 'triaged', 'assigned', 'en_route', 'on_site', 'done'];
 const STEP_OF = {
@@ -13,9 +12,13 @@ const SIDE = new Set(['referred', 'duplicate', 'rejected', 'cancelled']);
 const section = document.getElementById('track-status');
 const errorBox = document.getElementById('track-error');
 
+const moment = new Intl.DateTimeFormat(config.intlLocale, {
+  day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  timeZone: config.timezone,
+});
+
 function when(iso) {
-  if (!iso) return '—';
-  return `${formatDate(iso)} ${formatTime(iso)}`;
+  return iso ? moment.format(new Date(iso)) : '—';
 }
 
 function fact(label, value) {
@@ -28,7 +31,9 @@ function render(view) {
   const pill = document.getElementById('status-pill');
   pill.textContent = t(`status.${view.status}`);
   pill.className = `status-pill${SIDE.has(view.status) ? ' is-side' : ''}${view.open ? '' : ' is-finished'}`;
-  document.getElementById('status-text').textContent = named(view.status_text);
+  const text = named(view.status_text);
+  document.getElementById('status-text').textContent = text === pill.textContent ? '' : text;
+  document.getElementById('track-code').value = view.tracking_code;
   const steps = document.getElementById('status-steps');
   if (SIDE.has(view.status)) {
     steps.hidden = true;

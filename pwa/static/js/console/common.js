@@ -44,6 +44,7 @@ export function percent(value) {
 
 export function ageText(iso, now = Date.now()) {
   const minutes = Math.max(0, Math.round((now - new Date(iso).getTime()) / 60000));
+  if (minutes < 1) return t('age.now');
   if (minutes < 60) return t('age.minutes', { n: minutes });
   const hours = Math.round(minutes / 60);
   if (hours < 48) return t('age.hours', { n: hours });

@@ -2,14 +2,15 @@
 // past its SLA), the triage inbox, planning with progress, routes on the map and a per-crew timeline,
 // hand moves, publishing, urgent insertion, crews' live positions; live updates over SSE.
 import { cityMap, PRIORITY_COLORS } from './citymap.js';
-import { ageHours, ageText, api, config, h, named, notice, problemText, ready, showError, t } from './common.js';
+import { ageHours, ageText, api, config, h, named, notice, num, problemText, ready, showError, t } from './common.js';
 import { formatTime } from '../lib/i18n.js';
 
 const OPEN = new Set(['new', 'triaged', 'planned', 'assigned', 'accepted', 'en_route', 'on_site', 'reopened']);
 const INBOX = new Set(['new', 'triaged', 'reopened']);
 const PRIORITY_ORDER = { urgent: 0, high: 1, normal: 2, low: 3 };
 const CREW_COLORS = ['#0b63ce', '#1d7a46', '#b54708', '#6b2fb3', '#c0392b', '#00838f', '#8d6e00', '#ad1457',
-  '#37474f', '#2e7d32', '#4527a0', '#d84315'];
+  '#37474f', '#5e8c00', '#4527a0', '#d84315', '#0277bd', '#6d4c41', '#c2185b', '#00695c', '#7b1fa2', '#9e6b00',
+  '#283593', '#558b2f'];
 
 const state = {
   tickets: new Map(),
@@ -96,7 +97,7 @@ function inboxTickets() {
 function renderInbox() {
   const items = inboxTickets();
   const all = [...state.tickets.values()].filter((tk) => INBOX.has(tk.status)).length;
-  $('inbox-count').textContent = config.lang === 'fa' ? String(all).replace(/[0-9]/g, (d) => '۰۱۲۳۴۵۶۷۸۹'[d]) : String(all);
+  $('inbox-count').textContent = num(all);
   const list = $('inbox-list');
   if (!items.length) {
     list.replaceChildren(h('li', { class: 'empty' }, t('console.inbox.empty')));
@@ -117,7 +118,8 @@ function renderInbox() {
         h('span', { class: `badge priority-${tk.priority}` }, t(`priority.${tk.priority}`)),
         h('span', { class: `badge badge-status status-${tk.status}` }, t(`status.${tk.status}`)),
         h('span', { class: age > 24 ? 'age-old' : 'muted' }, ageText(tk.created_at)),
-        tk.repeat_count ? h('span', { class: 'badge' }, `×${tk.repeat_count + 1}`) : null),
+        tk.repeat_count ? h('span', { class: 'badge', title: t('console.calls', { n: tk.repeat_count + 1 }) },
+          t('console.calls', { n: tk.repeat_count + 1 })) : null),
       h('span', { class: 'inbox-address', dir: 'auto' }, `${tk.tracking_code} · ${tk.address || ''}`)));
   }));
 }
@@ -252,10 +254,12 @@ function livePlan() {
   return state.plan && state.plan.status === 'done' ? state.plan : null;
 }
 
+// Crews of the plan get distinct colours in route order (the same on the map and the timeline).
 function crewColor(crewId) {
-  const ids = [...state.crews.keys()].sort();
-  const index = ids.indexOf(crewId);
-  return CREW_COLORS[(index < 0 ? 0 : index) % CREW_COLORS.length];
+  const ids = state.plan && state.plan.routes ? state.plan.routes.map((r) => r.crew_id) : [];
+  let index = ids.indexOf(crewId);
+  if (index < 0) index = [...state.crews.keys()].sort().indexOf(crewId);
+  return CREW_COLORS[Math.max(0, index) % CREW_COLORS.length];
 }
 
 function crewName(crewId) {
@@ -274,6 +278,7 @@ function planStatusText(plan) {
 
 function setPlan(plan) {
   state.plan = plan;
+  if (!plan) $('timeline').replaceChildren(h('p', { class: 'muted' }, t('console.plan.none')));
   $('plan-progress').value = plan ? plan.progress : 0;
   $('plan-status').textContent = planStatusText(plan);
   $('plan-publish').disabled = !(plan && plan.status === 'done');
@@ -384,7 +389,7 @@ function renderTimeline(plan) {
 
 function renderUnassigned(plan) {
   const list = $('unassigned-list');
-  $('unassigned-count').textContent = String((plan.unassigned || []).length);
+  $('unassigned-count').textContent = num((plan.unassigned || []).length);
   if (!plan.unassigned.length) {
     list.replaceChildren(h('li', { class: 'muted' }, t('console.unassigned.none')));
     return;

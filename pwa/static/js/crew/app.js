@@ -29,7 +29,9 @@ const OFFERS_NOTE = new Set(['complete']);
 const SYNC_TAG = 'crewline-outbox';
 const NOTICED_FIELDS = ['sequence', 'eta', 'priority', 'address', 'description', 'sla_due_at'];
 
-const state = { crew: null, jobs: [], jobId: null, you: null, map: null, retryTimer: null, events: null };
+const state = {
+  crew: null, jobs: [], jobId: null, you: null, map: null, retryTimer: null, events: null, fresh: new Set(),
+};
 const objectUrls = [];
 
 // ---- outbox status ---------------------------------------------------------------------------
@@ -82,7 +84,8 @@ async function sync() {
   if (!navigator.onLine) return;
   const result = await replayOutbox();
   if (result.needsSignIn) notice(t('notice.signin.again'));
-  if (result.sent > 0 || result.pending === 0) await refreshFromServer();
+  // What the server did with the work (or why it refused it) is shown from its own copy of the jobs.
+  if (result.sent > 0 || result.refused > 0) await refreshFromServer();
   await render();
 }
 
@@ -106,7 +109,10 @@ function renderNet() {
 function jobCard(job) {
   const sla = slaClock(job);
   return el('li', { class: 'job-item', 'data-job-id': job.id, 'data-ticket-id': job.ticket_id },
-    el('a', { class: `job-card status-${job.status} priority-${job.priority}`, href: `#/jobs/${encodeURIComponent(job.id)}` },
+    el('a', {
+      class: `job-card status-${job.status} priority-${job.priority}${state.fresh.has(job.id) ? ' is-fresh' : ''}`,
+      href: `#/jobs/${encodeURIComponent(job.id)}`,
+    },
       el('span', { class: 'job-seq', 'aria-label': t('job.sequence', { n: job.sequence ?? 0 }) },
         localDigits(job.sequence ?? '·')),
       el('span', { class: 'job-main' },
@@ -341,6 +347,10 @@ function listen() {
       tell = kind === 'created' || !before || NOTICED_FIELDS.some((key) => before[key] !== job[key]);
     }
     if (tell) notice(t(`notice.job.${kind}`, { title }));
+    if (kind === 'created') {
+      state.fresh.add(String(job.id));
+      setTimeout(() => { state.fresh.delete(String(job.id)); render(); }, 60 * 1000);
+    }
     await render();
   };
   source.addEventListener('job.created', handle('created'));

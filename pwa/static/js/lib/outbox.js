@@ -145,6 +145,7 @@ async function replayOnce() {
   const now = Date.now();
   let actionsBlocked = false;
   let sent = 0;
+  let refused = 0;
   let needsSignIn = false;
   for (const entry of entries) {
     if (needsSignIn) break;
@@ -163,6 +164,7 @@ async function replayOnce() {
         needsSignIn = true;
       } else if (error instanceof ApiError && error.permanent) {
         const problem = error.problem || {};
+        refused += 1;
         const fields = (problem.errors || []).map((e) => `${e.field}: ${e.message}`).join('; ');
         await update(entry, {
           state: 'failed', status: error.status,
@@ -177,7 +179,9 @@ async function replayOnce() {
     }
   }
   const left = (await outboxEntries()).filter((e) => e.state === 'pending');
-  return { sent, pending: left.length, blocked: actionsBlocked || needsSignIn || left.length > 0, needsSignIn };
+  return {
+    sent, refused, pending: left.length, blocked: actionsBlocked || needsSignIn || left.length > 0, needsSignIn,
+  };
 }
 
 // Send everything that is due, once at a time across tabs and the service worker.

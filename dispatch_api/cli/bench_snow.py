@@ -23,7 +23,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from engine.snow import PlowPlan
+from engine.snow import PassSchedule, PlowPlan
 
 T = TypeVar("T")
 REPO = Path(__file__).resolve().parents[2]
@@ -142,7 +142,7 @@ def snow(
 ) -> None:
     """Snowstorm reallocation and plow routes on the sample city, and Cambridge MA's snow routes."""
     from dispatch_api.services import snow as svc
-    from engine.snow import nearest_neighbour, plan_plow_routes, reallocate, replow_interval_s
+    from engine.snow import nearest_neighbour, plan_plow_routes, reallocate, repeat_passes, replow_interval_s
     from engine.snow.reallocation import clearance
 
     console = Console()
@@ -167,6 +167,7 @@ def snow(
     eta = {m.unit_id: m.eta_s for m in plan.moves}
 
     routed: dict[int, tuple[PlowPlan, PlowPlan, Timing, list[tuple[str, float, float]]]] = {}
+    schedules: dict[int, PassSchedule] = {}
     for d in storm.districts:
         plows = svc.plows_after(plan, units, depots, d, kinds=("plow",))
         if not plows:
@@ -183,6 +184,9 @@ def snow(
         )
         opt, spent = _timed(lambda r=routing: plan_plow_routes(r.problem))  # type: ignore[misc]
         routed[d] = (opt, nearest_neighbour(routing.problem), spent, plows)
+        schedules[d] = repeat_passes(
+            routing.problem, opt, storm.duration_s, {t: replow_interval_s(storm.level, t) for t in (1, 2, 3)}
+        )
 
     n_plows = sum(1 for u in units if u.type == "plow")
     home_times = [home[d][0] for d in storm.districts]
@@ -246,6 +250,26 @@ def snow(
 
     route_plans = [(str(d), len(v[3]), v[0], v[1], v[2]) for d, v in routed.items()]
     interval = replow_interval_s(storm.level, 1)
+
+    pass_rows = []
+    for d, sched in schedules.items():
+        cells = [str(d)]
+        for tier in (1, 2, 3):
+            svc_t = next((x for x in sched.tiers if x.tier == tier), None)
+            if svc_t is None:
+                cells.append("–")
+                continue
+            target = "once" if svc_t.interval_s is None else f"every {_h(svc_t.interval_s)}"
+            mark = "" if svc_t.meets_interval else " (late)"
+            cells.append(f"{svc_t.passes} passes, longest wait {_h(svc_t.worst_wait_s)} h ({target}){mark}")
+        pass_rows.append(cells)
+    t, lines = _table(
+        f"Passes while snow falls ({_h(storm.duration_s)} h), reallocated plows on the OR-Tools routes",
+        ["district", "tier 1", "tier 2", "tier 3"],
+        pass_rows,
+    )
+    console.print(t)
+    md += lines
 
     # Cambridge MA: real snow emergency routes on the official centrelines
     cam_dir = shared_dir / "geodata" / "cambridge_ma"

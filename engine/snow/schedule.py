@@ -41,7 +41,7 @@ class TierService:
 
     @property
     def meets_interval(self) -> bool:
-        return self.interval_s is None or self.worst_wait_s <= self.interval_s
+        return self.passes > 0 and (self.interval_s is None or self.worst_wait_s <= self.interval_s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +71,10 @@ class _Loop:
         return int(problem.travel_s[here, self.first]) + self.inner_s
 
 
+def _step_s(problem: PlowRouteProblem, here: int, step: PlowStep) -> int:
+    return int(problem.travel_s[here, step.start]) + max(1, step.done_s - step.begin_s)
+
+
 def _route_passes(
     problem: PlowRouteProblem, route: PlowRoute, storm_s: int, interval_s: Mapping[int, int | None]
 ) -> list[Pass]:
@@ -78,7 +82,6 @@ def _route_passes(
     for step in route.steps:
         by_tier.setdefault(step.tier, []).append(step)
     loops = {k: _Loop(problem, steps) for k, steps in by_tier.items()}
-    t = problem.travel_s
     here = route.depot
     clock = 0
     last_done: dict[int, int] = {}
@@ -109,12 +112,17 @@ def _route_passes(
             clock = max(clock + 1, math.ceil(upcoming))
             continue
         tier = due[0]
+        step_s = _step_s(problem, here, loops[tier].steps[position.get(tier, 0)])
+        sooner = [k for k in loops if k < tier and latest.get(k, math.inf) < clock + step_s]
+        if sooner:
+            # the next segment of this tier would make a more important tier late: start it now
+            tier = min(sooner)
         loop = loops[tier]
         i = position.get(tier, 0)
         if i == 0:
             began[tier] = clock
         step = loop.steps[i]
-        clock += int(t[here, step.start]) + max(1, step.done_s - step.begin_s)
+        clock += _step_s(problem, here, step)
         here = step.end
         if i + 1 < len(loop.steps):
             position[tier] = i + 1
@@ -133,13 +141,16 @@ def repeat_passes(
     if storm_s <= 0:
         raise ValueError(f"storm duration {storm_s} s must be positive")
     passes = [p for route in plan.routes for p in _route_passes(problem, route, storm_s, interval_s)]
-    tiers = sorted({p.tier for p in passes})
+    tiers = sorted({s.tier for r in plan.routes for s in r.steps})
     services: list[TierService] = []
     for tier in tiers:
         worst = 0
         for route in plan.routes:
+            if not any(s.tier == tier for s in route.steps):
+                continue
             done = sorted(p.done_s for p in passes if p.plow_id == route.plow_id and p.tier == tier)
             if not done:
+                worst = max(worst, storm_s)  # not reached before the snow stopped
                 continue
             waits = [done[0]] + [b - a for a, b in itertools.pairwise(done)]
             if interval_s.get(tier) is not None and done[-1] < storm_s:

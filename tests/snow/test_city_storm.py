@@ -108,3 +108,23 @@ def test_bad_storm_file_is_named(tmp_path: Path) -> None:
     (tmp_path / "snowstorm.json").write_text('{"level": 2, "start": "2026-01-26T00:00:00Z"}')
     with pytest.raises(SnowDataError, match=r"snowstorm.json: field 'expected_end' is missing"):
         read_storm(tmp_path)
+
+
+@pytest.mark.slow
+def test_plan_storm_end_to_end(sample_city_dir: Path) -> None:
+    from dispatch_api.services.snow import plan_storm
+
+    if not (sample_city_dir / "snowstorm.json").is_file():
+        pytest.skip("the sample city has not been generated")
+    storm_plan = plan_storm(sample_city_dir, realloc_time_s=3, route_time_s=1, districts=[3])
+    assert [p.district for p in storm_plan.districts] == [3]
+    result = storm_plan.districts[0]
+    assert result.plan.unserved == ()
+    moved_in = {m.unit_id for m in storm_plan.reallocation.moves if m.to_district == 3}
+    assert {r.plow_id for r in result.plan.routes} <= moved_in | {
+        uid for uid, d in storm_plan.reallocation.assignment.items() if d == 3
+    }
+    # deep snow in district 3: each two-way run is plowed once per side
+    assert storm_plan.storm.snowfall_cm[3] > 10
+    sides = [s.segment_id for r in result.plan.routes for s in r.steps if "/" in s.segment_id]
+    assert sides and len(sides) % 2 == 0

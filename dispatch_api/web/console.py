@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch_api.services import intake_photos, photos, tickets, triage
 from dispatch_api.services.addresses import street_index
 from dispatch_api.services.city import CityContext
-from dispatch_api.services.errors import FieldError
+from dispatch_api.services.errors import FieldError, StaleVersion
 from dispatch_api.settings import Settings
 from dispatch_api.web.events import announcer
 from dispatch_api.web.security import current, require_roles
@@ -115,6 +115,8 @@ async def triage_ticket(
     if data.action not in TRIAGE_ACTIONS:
         raise FieldError([("action", f"one of {', '.join(TRIAGE_ACTIONS)}")])
     ticket = await tickets.get_ticket(db_session, ticket_id, principal)
+    if data.version != ticket.version:
+        raise StaleVersion(f"ticket {ticket.id}", data.version, ticket.version)
     version = data.version
     if data.category and data.category != ticket.category_code:
         ticket = await triage.change_category(

@@ -343,9 +343,9 @@ async def load_facts(session: AsyncSession, start: datetime, end: datetime) -> l
     for t in tickets:
         entry = times.get(t.id, _Times())
         crew = crew_of.get(t.id)
-        contractor = contractor_of_crew.get(crew) if crew else None
-        if contractor is None and t.district_code is not None:
-            contractor = contractor_of_district.get(t.district_code)
+        holder: str | None = contractor_of_crew.get(crew) if crew else None
+        if holder is None and t.district_code is not None:
+            holder = contractor_of_district.get(t.district_code)
         resolved = entry.done or entry.closed
         responded = entry.responded or entry.done
         referral = referrals.get(t.id)
@@ -356,7 +356,7 @@ async def load_facts(session: AsyncSession, start: datetime, end: datetime) -> l
                 district=t.district_code,
                 created_at=t.created_at,
                 sla_due_at=t.sla_due_at,
-                contractor=contractor,
+                contractor=holder,
                 crew=crew,
                 responded_at=responded,
                 resolved_at=resolved,

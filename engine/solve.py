@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing
+import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -37,6 +38,9 @@ PORTFOLIO: tuple[tuple[str, str], ...] = (
 )
 
 
+_MARGIN_S = 0.3  # left for timing the plan and explaining unassigned jobs
+
+
 @dataclass(frozen=True, slots=True)
 class SolveOptions:
     time_limit_s: float = 5.0
@@ -45,7 +49,7 @@ class SolveOptions:
     workers: int = 1
 
 
-def _configs(options: SolveOptions) -> list[SearchConfig]:
+def _configs(options: SolveOptions, deadline: float) -> list[SearchConfig]:
     out = []
     for k in range(max(1, options.workers)):
         first, meta = PORTFOLIO[k % len(PORTFOLIO)]
@@ -56,6 +60,7 @@ def _configs(options: SolveOptions) -> list[SearchConfig]:
                 time_limit_s=options.time_limit_s,
                 solution_limit=options.solution_limit,
                 seed=options.seed + k,
+                deadline=deadline,
             )
         )
     return out
@@ -67,7 +72,15 @@ def _run(
     allowed: npt.NDArray[np.bool_],
     config: SearchConfig,
     initial: list[list[int]] | None,
+    use_pyvrp: bool = False,
 ) -> RawSolution | None:
+    if use_pyvrp:
+        from engine import _pyvrp
+
+        limit = config.time_limit_s
+        if config.deadline is not None:
+            limit = min(limit, config.deadline - time.time())
+        return _pyvrp.search(problem, candidates, max(0.05, limit), config.seed, config.solution_limit)
     return search(problem, candidates, allowed, config, initial)
 
 
@@ -110,6 +123,7 @@ def build_plan(
 def solve(problem: Problem, options: SolveOptions | None = None, initial: Plan | None = None) -> Plan:
     """The cheapest plan the searches find within the limits."""
     options = options or SolveOptions()
+    started = time.time()
     if not problem.jobs or not problem.crews:
         return build_plan(problem, [() for _ in problem.crews], "trivial")
     allowed = eligible_crews(problem)
@@ -118,12 +132,17 @@ def solve(problem: Problem, options: SolveOptions | None = None, initial: Plan |
         return build_plan(problem, [() for _ in problem.crews], "trivial")
     sub = allowed[candidates, :]
     init = _initial_routes(problem, initial) if initial is not None else None
-    configs = _configs(options)
+    configs = _configs(options, started + options.time_limit_s - _MARGIN_S)
+    # a problem PyVRP models completely gets its hybrid genetic search as the second worker
+    pyvrp_second = len(configs) > 1 and init is None and _pyvrp_supports(problem, candidates, sub)
     raws: list[RawSolution | None] = []
     if len(configs) > 1:
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=len(configs) - 1, mp_context=ctx) as pool:
-            futures = [pool.submit(_run, problem, candidates, sub, cfg, init) for cfg in configs[1:]]
+            futures = [
+                pool.submit(_run, problem, candidates, sub, cfg, init, pyvrp_second and k == 0)
+                for k, cfg in enumerate(configs[1:])
+            ]
             raws.append(_run(problem, candidates, sub, configs[0], init))
             raws.extend(f.result() for f in futures)
     else:
@@ -144,6 +163,14 @@ def solve(problem: Problem, options: SolveOptions | None = None, initial: Plan |
         )
         raise NoSolutionError(f"the search found no plan within {options.time_limit_s} s{hint}")
     return min(plans, key=lambda p: p.cost.total)
+
+
+def _pyvrp_supports(problem: Problem, candidates: list[int], allowed: npt.NDArray[np.bool_]) -> bool:
+    try:
+        from engine import _pyvrp
+    except ImportError:  # PyVRP is an optional extra
+        return False
+    return _pyvrp.supports(problem, candidates, allowed)
 
 
 def _initial_routes(problem: Problem, plan: Plan) -> list[list[int]]:

@@ -333,3 +333,87 @@ def to_vroom(problem: Problem, plan: Plan, ids: WireIds, solving_ms: int = 0) ->
         },
     }
     return {"code": 0, "summary": summary, "unassigned": unassigned, "routes": routes}
+
+
+_PRIORITY_NUMBER = {Priority.URGENT: 100, Priority.HIGH: 60, Priority.NORMAL: 0, Priority.LOW: 0}
+
+
+def problem_to_vroom(problem: Problem) -> dict[str, Any]:
+    """A `Problem` → VROOM's input JSON (as a dict) that `from_vroom` reads back to the same problem.
+
+    Jobs and vehicles get ids 1…n in problem order (the model's ids go under ``crewline.id``); skills
+    become integers (1…, names under ``crewline.skills``); a crew that may not cross districts gets
+    one integer skill per own district, and each job with a district requires that district's skill,
+    so VROOM keeps the rule too (the crossing penalty, SLA lateness and low priority are Crewline's only).
+    """
+    names = sorted({s for j in problem.jobs for s in j.skills} | {s for c in problem.crews for s in c.skills})
+    skill_no = {s: k + 1 for k, s in enumerate(names)}
+    districts = sorted({j.district for j in problem.jobs if j.district is not None})
+    fenced = any(not c.may_cross_districts and c.districts for c in problem.crews)
+    district_no = {d: len(names) + 1 + k for k, d in enumerate(districts)} if fenced else {}
+    all_districts = set(district_no.values())
+    jobs = []
+    for k, j in enumerate(problem.jobs):
+        ext: dict[str, Any] = {"id": j.id, "priority": j.priority.value, "skills": sorted(j.skills)}
+        if j.district is not None:
+            ext["district"] = j.district
+        if j.due_s is not None:
+            ext["due"] = j.due_s
+        doc: dict[str, Any] = {
+            "id": k + 1,
+            "location_index": j.location,
+            "service": j.service_s,
+            "delivery": [j.demand],
+            "skills": sorted(skill_no[s] for s in j.skills)
+            + ([district_no[j.district]] if j.district in district_no else []),
+            "priority": _PRIORITY_NUMBER[j.priority],
+            "crewline": ext,
+        }
+        if j.time_windows:
+            doc["time_windows"] = [[w.start_s, w.end_s] for w in j.time_windows]
+        jobs.append(doc)
+    index = problem.job_index()
+    vehicles = []
+    for k, c in enumerate(problem.crews):
+        own = {district_no[d] for d in c.districts if d in district_no} if c.districts else all_districts
+        v_skills = sorted(skill_no[s] for s in c.skills) + sorted(
+            own if not c.may_cross_districts else all_districts
+        )
+        ext = {
+            "id": c.id,
+            "skills": sorted(c.skills),
+            "districts": sorted(c.districts),
+            "may_cross_districts": c.may_cross_districts,
+            "locked": [index[j] + 1 for j in c.locked],
+        }
+        if c.cross_district_penalty is not None:
+            ext["cross_district_penalty"] = c.cross_district_penalty
+        vdoc: dict[str, Any] = {
+            "id": k + 1,
+            "start_index": c.start_location,
+            "end_index": c.end_location,
+            "time_window": [c.shift.start_s, c.shift.end_s],
+            "skills": v_skills,
+            "breaks": [
+                {
+                    "id": b + 1,
+                    "time_windows": [[br.window.start_s, br.window.end_s]],
+                    "service": br.duration_s,
+                }
+                for b, br in enumerate(c.breaks)
+            ],
+            "costs": {"fixed": c.costs.fixed, "per_hour": c.costs.per_hour, "per_km": c.costs.per_km},
+            "crewline": ext,
+        }
+        if c.capacity is not None:
+            vdoc["capacity"] = [c.capacity]
+        vehicles.append(vdoc)
+    w = problem.weights
+    return {
+        "vehicles": vehicles,
+        "jobs": jobs,
+        "matrices": {
+            "car": {"durations": problem.travel_s.array.tolist(), "distances": problem.dist_m.array.tolist()}
+        },
+        "crewline": {"weights": {f.name: getattr(w, f.name) for f in fields(Weights)}},
+    }

@@ -17,6 +17,7 @@ search never calls back into Python.
 from __future__ import annotations
 
 import random
+import time as clock
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -50,6 +51,8 @@ class SearchConfig:
     solution_limit: int | None = None
     seed: int = 0
     gls_lambda: float = 0.1
+    deadline: float | None = None
+    """Wall-clock end (``time.time()``): the search gets what is left of it once the model is built."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,13 +122,13 @@ def search(
             horizon = max(horizon, tw.end_s)
     time_cb = routing.RegisterTransitMatrix(_int_lists(T + service[:, None]))
     routing.AddDimension(time_cb, horizon, horizon, False, "time")
-    time = routing.GetDimensionOrDie("time")
+    time_dim = routing.GetDimensionOrDie("time")
     locked_ids = {jid for c in crews for jid in c.locked}
     weights = problem.weights
     for node, j in enumerate(jobs_in):
         job = problem.jobs[j]
         idx = manager.NodeToIndex(node)
-        cumul = time.CumulVar(idx)
+        cumul = time_dim.CumulVar(idx)
         if job.time_windows:
             if job.id in locked_ids:
                 cumul.SetMin(job.time_windows[0].start_s)
@@ -135,13 +138,13 @@ def search(
                     if b.start_s - 1 >= a.end_s + 1:
                         cumul.RemoveInterval(a.end_s + 1, b.start_s - 1)
         if job.due_s is not None and weights.lateness_per_s:
-            time.SetCumulVarSoftUpperBound(idx, job.due_s, weights.lateness_per_s)
+            time_dim.SetCumulVarSoftUpperBound(idx, job.due_s, weights.lateness_per_s)
     solver = routing.solver()
     node_visit_transits = [int(x) for x in service]
     for v, c in enumerate(crews):
-        time.CumulVar(routing.Start(v)).SetRange(c.shift.start_s, c.shift.end_s)
-        time.CumulVar(routing.End(v)).SetRange(c.shift.start_s, c.shift.end_s)
-        routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.End(v)))
+        time_dim.CumulVar(routing.Start(v)).SetRange(c.shift.start_s, c.shift.end_s)
+        time_dim.CumulVar(routing.End(v)).SetRange(c.shift.start_s, c.shift.end_s)
+        routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(v)))
         if c.breaks:
             intervals = [
                 solver.FixedDurationIntervalVar(
@@ -153,7 +156,7 @@ def search(
                 )
                 for b in c.breaks
             ]
-            time.SetBreakIntervalsOfVehicle(intervals, v, node_visit_transits)
+            time_dim.SetBreakIntervalsOfVehicle(intervals, v, node_visit_transits)
 
     # cross-district and stability penalties
     previous = dict(problem.previous)
@@ -200,7 +203,10 @@ def search(
     params.first_solution_strategy = _FIRST[config.first_solution]
     params.local_search_metaheuristic = _META[config.metaheuristic]
     params.guided_local_search_lambda_coefficient = config.gls_lambda
-    params.time_limit.FromMilliseconds(max(1, int(config.time_limit_s * 1000)))
+    limit_s = config.time_limit_s
+    if config.deadline is not None:
+        limit_s = min(limit_s, max(0.05, config.deadline - clock.time()))
+    params.time_limit.FromMilliseconds(max(1, int(limit_s * 1000)))
     if config.solution_limit is not None:
         params.solution_limit = config.solution_limit
     routing.CloseModelWithParameters(params)

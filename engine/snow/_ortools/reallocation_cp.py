@@ -15,7 +15,7 @@ lexicographic, each step a small exact CP-SAT model:
    tiers 1–2 with Z₁ kept; then Z₃;
 2. with those deadlines kept, minimise the sum of the districts' own tier-1 clear times (on a grid
    of Z₁/24: y[d, L] = "d clear by L" is again a linear covering constraint), so spare units go
-   where they help; last, minimise the total travel time of the moves.
+   where they help, and then the total travel time of the moves (one weighted solve).
 """
 
 from __future__ import annotations
@@ -200,17 +200,12 @@ def solve_assignment(problem: ReallocationProblem) -> tuple[dict[str, int], str]
                     m.add_implication(previous, clear)
                 previous = clear
                 late.append(clear.Not())
-        if late:
-            m.minimize(sum(late))
-            hint(m, x, best)
-            found = run(m, x, share=0.6)
-            if found is not None:
-                best = found
-                m.add(sum(late) <= round(solver.objective_value))
-            m.clear_hints()  # type: ignore[no-untyped-call]
         travel = sum(by_id[uid].move_s[d] * var for (uid, d), var in x.items() if d != by_id[uid].district)
-        m.minimize(travel)
+        # lexicographic in one solve: a grid step of tier-1 time outweighs any amount of travel
+        weight = 1 + sum(max(by_id[uid].move_s.get(d, 0) for d in reach[uid]) for uid in by_id)
+        m.minimize(weight * sum(late) + travel)
         hint(m, x, best)
+        solver.parameters.num_workers = 2
         found = run(m, x)
         if found is not None:
             best = found

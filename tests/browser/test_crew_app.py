@@ -92,6 +92,7 @@ def test_sign_in_today_in_route_order_and_job_map(
     assert href.startswith(("geo:", "https://www.openstreetmap.org/directions"))
     assert f"{expected[0]['lat']}" in (navigate.get_attribute("data-geo") or "")
     assert page.get_by_role("button", name="پذیرفتن").is_visible()
+    assert unnamed_controls(page) == []
     page.wait_for_timeout(500)
     shoot(page, screenshots_dir / "crew-job-fa.png")
 
@@ -252,6 +253,14 @@ def test_english_flips_direction_dates_and_every_control_is_named(
     assert page.locator("html").get_attribute("dir") == "ltr"
     assert unnamed_controls(page) == []
     shoot(page, screenshots_dir / "crew-login-en.png")
+    page.goto("/offline")
+    assert page.get_by_role("heading", name="You are offline").is_visible()
+    assert unnamed_controls(page) == []
+    shoot(page, screenshots_dir / "crew-offline-en.png")
+    page.goto("/offline?lang=fa")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert page.get_by_role("heading", name="آفلاین هستید").is_visible()
+    shoot(page, screenshots_dir / "crew-offline-fa.png")
 
 
 def test_sign_out_wipes_the_device(
@@ -342,7 +351,7 @@ def test_a_job_published_while_the_app_is_open_appears_without_reload(
 
 
 def test_a_refused_action_is_shown_not_retried(
-    phone_context: Any, live_server: LiveServer, crews_with_jobs: list[CrewLogin]
+    phone_context: Any, live_server: LiveServer, crews_with_jobs: list[CrewLogin], screenshots_dir: Path
 ) -> None:
     crew = crews_with_jobs[2]
     jobs = _server_jobs(live_server, crew)
@@ -380,6 +389,8 @@ def test_a_refused_action_is_shown_not_retried(
     failed = page.locator("#outbox-list .outbox-failed")
     expect(failed).to_have_count(1)
     assert "رد کردن" in failed.inner_text()
+    assert unnamed_controls(page) == []
+    shoot(page, screenshots_dir / "crew-outbox-refused-fa.png", full_page=False)
     attempts_before = _client_actions(live_server, str(job["id"]))
     page.evaluate("window.dispatchEvent(new Event('online'))")
     page.wait_for_timeout(1500)

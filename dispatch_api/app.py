@@ -23,7 +23,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from dispatch_api.persistence.db import Database
 from dispatch_api.settings import Settings
-from dispatch_api.web import auth, city, health, open311, org, tickets
+from dispatch_api.web import auth, city, health, open311, org, tickets, users
 from dispatch_api.web.deps import provide_city, provide_db_session, provide_paging, provide_settings
 from dispatch_api.web.errors import EXCEPTION_HANDLERS
 from dispatch_api.web.security import AuthMiddleware, BearerAwareCSRFMiddleware, csrf_config
@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             *auth.route_handlers(),
+            *users.route_handlers(),
             *tickets.route_handlers(),
             *org.route_handlers(),
             *city.route_handlers(),

@@ -375,3 +375,58 @@ async def list_equipment(
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = (await session.scalars(query.order_by(Equipment.id).offset(offset).limit(limit))).all()
     return list(rows), int(total)
+
+
+async def create_depot(
+    session: AsyncSession,
+    city: CityContext,
+    depot_id: str,
+    name_fa: str,
+    name_en: str,
+    district: int,
+    lon: float,
+    lat: float,
+) -> Depot:
+    if not depot_id.strip():
+        raise FieldError([("id", "must not be empty")])
+    if await session.get(Depot, depot_id) is not None:
+        raise Conflict(f"depot {depot_id!r} exists already; choose another id")
+    await _check_districts(session, [district], "district")
+    found = city.locate(lon, lat)
+    if found != district:
+        where = f"district {found}" if found is not None else "outside the city"
+        raise FieldError([("lon", f"the location lies in {where}, not district {district}; check lon/lat")])
+    depot = Depot(id=depot_id, name_fa=name_fa, name_en=name_en, district_code=district, lon=lon, lat=lat)
+    session.add(depot)
+    await session.commit()
+    return depot
+
+
+async def create_equipment(
+    session: AsyncSession, unit_id: str, type_: str, home_district: int, depot_id: str, crew_id: str | None
+) -> Equipment:
+    errors: list[tuple[str, str]] = []
+    if not unit_id.strip():
+        errors.append(("id", "must not be empty"))
+    if type_ not in EQUIPMENT_TYPES:
+        errors.append(("type", f"must be one of {', '.join(EQUIPMENT_TYPES)}"))
+    if errors:
+        raise FieldError(errors)
+    if await session.get(Equipment, unit_id) is not None:
+        raise Conflict(f"equipment {unit_id!r} exists already; choose another id")
+    await _check_districts(session, [home_district], "home_district")
+    if await session.get(Depot, depot_id) is None:
+        raise FieldError([("depot_id", f"depot {depot_id!r} does not exist")])
+    if crew_id is not None and await session.get(Crew, crew_id) is None:
+        raise FieldError([("crew_id", f"crew {crew_id!r} does not exist")])
+    unit = Equipment(
+        id=unit_id,
+        type=type_,
+        home_district=home_district,
+        current_district=home_district,
+        depot_id=depot_id,
+        crew_id=crew_id,
+    )
+    session.add(unit)
+    await session.commit()
+    return unit

@@ -54,6 +54,23 @@ class CrewIn(msgspec.Struct, forbid_unknown_fields=True):
     equipment_ids: list[str] = []
 
 
+class DepotIn(msgspec.Struct, forbid_unknown_fields=True):
+    id: str
+    name_fa: str
+    name_en: str
+    district: int
+    lon: float
+    lat: float
+
+
+class EquipmentIn(msgspec.Struct, forbid_unknown_fields=True):
+    id: str
+    type: str
+    home_district: int
+    depot_id: str
+    crew_id: str | None = None
+
+
 class ShiftIn(msgspec.Struct, forbid_unknown_fields=True):
     start: str | None = None
     end: str | None = None
@@ -285,6 +302,22 @@ async def list_equipment(
     return page_body([equipment_json(e) for e in rows], total, paging)
 
 
+@post("/api/depots", guards=[require_roles("admin")], tags=["crews"])
+async def create_depot(data: DepotIn, db_session: AsyncSession, city: CityContext) -> dict[str, Any]:
+    depot = await org.create_depot(
+        db_session, city, data.id, data.name_fa, data.name_en, data.district, data.lon, data.lat
+    )
+    return depot_json(depot)
+
+
+@post("/api/equipment", guards=[require_roles("dispatcher", "coordinator")], tags=["crews"])
+async def create_equipment(data: EquipmentIn, db_session: AsyncSession) -> dict[str, Any]:
+    unit = await org.create_equipment(
+        db_session, data.id, data.type, data.home_district, data.depot_id, data.crew_id
+    )
+    return equipment_json(unit)
+
+
 def route_handlers() -> list[Any]:
     return [
         list_contractors,
@@ -297,5 +330,7 @@ def route_handlers() -> list[Any]:
         add_member,
         set_shift,
         list_depots,
+        create_depot,
         list_equipment,
+        create_equipment,
     ]

@@ -19,6 +19,8 @@ from dispatch_api.services.principal import Principal
 
 SESSION_COOKIE = "crewline_session"
 # Sign-in, health and Open311 (which authenticates with its api_key) are exempt from CSRF.
+# Static files never need to know the caller: skip the session lookup for them.
+PUBLIC_ASSETS = ("/static/", "/vendor/")
 CSRF_EXEMPT = ["/api/auth/login", "/api/auth/crew-login", "/health", "/open311"]
 
 
@@ -49,7 +51,9 @@ class AuthMiddleware:
             await self.app(scope, receive, send)
             return
         headers = Headers.from_scope(scope)
-        token = bearer_token(headers) or _cookie(headers, SESSION_COOKIE)
+        token = None
+        if not scope["path"].startswith(PUBLIC_ASSETS):
+            token = bearer_token(headers) or _cookie(headers, SESSION_COOKIE)
         principal: Principal | None = None
         if token:
             db = scope["litestar_app"].state.db

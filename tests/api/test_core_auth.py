@@ -133,3 +133,28 @@ def test_sign_in_rate_limit_per_address(seeded_store: Store, tmp_path: Path) -> 
         r = client.post("/api/auth/login", json={"username": "admin", "password": "admin-137"})
         assert r.status_code == 429
         assert "this address" in r.json()["detail"]
+
+
+def test_admin_creates_accounts_with_roles(api: Api) -> None:
+    admin = api.headers("admin")
+    body = {
+        "username": "operator-2",
+        "password": "long-enough-1",
+        "role": "operator",
+        "name": "Second Operator",
+    }
+    assert api.client.post("/api/users", json=body, headers=api.headers("dispatcher")).status_code == 403
+    r = api.client.post("/api/users", json=body, headers=admin)
+    assert r.status_code == 201 and r.json()["role"] == "operator"
+    assert api.client.post("/api/users", json=body, headers=admin).status_code == 409
+    weak = api.client.post(
+        "/api/users",
+        json={**body, "username": "x", "password": "short", "role": "contractor_manager"},
+        headers=admin,
+    )
+    assert weak.status_code == 422
+    assert {e["field"] for e in weak.json()["errors"]} == {"password", "contractor_id"}
+    listed = api.client.get("/api/users?role=operator", headers=admin).json()
+    assert {u["username"] for u in listed["items"]} >= {"operator", "operator-2"}
+    assert "password_hash" not in listed["items"][0]
+    assert api.login("operator-2", "long-enough-1")

@@ -136,3 +136,29 @@ def test_admin_creates_contractor_others_cannot(api: Api) -> None:
         "/api/contractors", json={**body, "id": "ctr-x", "districts": [99]}, headers=api.headers("admin")
     )
     assert bad.status_code == 422 and "99" in bad.json()["errors"][0]["message"]
+
+
+def test_depots_and_equipment_are_created_with_checks(api: Api) -> None:
+    admin = api.headers("admin")
+    depot = {
+        "id": "dep-x",
+        "name_fa": "پایگاه",
+        "name_en": "Yard X",
+        "district": 3,
+        "lon": 52.54041846736299,
+        "lat": 29.6584655,
+    }
+    assert api.client.post("/api/depots", json=depot, headers=api.headers("dispatcher")).status_code == 403
+    r = api.client.post("/api/depots", json=depot, headers=admin)
+    assert r.status_code == 201 and r.json()["district"] == 3
+    misplaced = api.client.post("/api/depots", json={**depot, "id": "dep-y", "district": 1}, headers=admin)
+    assert misplaced.status_code == 422 and "district 3" in misplaced.json()["errors"][0]["message"]
+    unit = {"id": "plow-x", "type": "plow", "home_district": 3, "depot_id": "dep-x"}
+    r = api.client.post("/api/equipment", json=unit, headers=api.headers("coordinator"))
+    assert r.status_code == 201 and r.json()["current_district"] == 3
+    plows = api.client.get("/api/equipment?type=plow&district=3&per_page=100", headers=admin).json()["items"]
+    assert "plow-x" in [e["id"] for e in plows]
+    bad = api.client.post(
+        "/api/equipment", json={**unit, "id": "x2", "type": "tank", "depot_id": "nowhere"}, headers=admin
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "type"

@@ -112,8 +112,17 @@ def _route_passes(
             clock = max(clock + 1, math.ceil(upcoming))
             continue
         tier = due[0]
-        step_s = _step_s(problem, here, loops[tier].steps[position.get(tier, 0)])
-        sooner = [k for k in loops if k < tier and latest.get(k, math.inf) < clock + step_s]
+        nxt = loops[tier].steps[position.get(tier, 0)]
+        after = clock + _step_s(problem, here, nxt)
+        sooner = [
+            k
+            for k in loops
+            if k < tier
+            and k in latest
+            and k in last_done
+            and (iv := interval_s.get(k)) is not None
+            and last_done[k] + iv - loops[k].run_s(problem, nxt.end) < after
+        ]
         if sooner:
             # the next segment of this tier would make a more important tier late: start it now
             tier = min(sooner)

@@ -139,7 +139,15 @@ def city_today(timezone: str, now: datetime | None = None) -> date:
 
 async def list_jobs(session: AsyncSession, crew_id: str, day: date) -> dict[str, Any]:
     """The crew's jobs of ``day`` in route order, with the crew's name and shift."""
-    crew = await _crew(session, crew_id)
+    crew = (
+        await session.execute(
+            select(Crew.id, Crew.name_fa, Crew.name_en, Crew.shift_start, Crew.shift_end).where(
+                Crew.id == crew_id
+            )
+        )
+    ).first()
+    if crew is None:
+        raise NotFound("crew", crew_id)
     rows = (
         await session.execute(
             select(CrewJob, Ticket, Category)

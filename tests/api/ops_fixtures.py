@@ -172,7 +172,7 @@ class OpsEnv:
         return {"Authorization": f"Bearer {self._tokens[key]}"}
 
     async def make_job(self, crew_id: str, sequence: int = 1, day: date | None = None) -> tuple[str, int]:
-        """Give ``crew_id`` a published job for an open ticket in its district: ``(job id, ticket id)``."""
+        """Give ``crew_id`` a published job for an open ticket of its skills: ``(job id, ticket id)``."""
         from dispatch_api.persistence.models import Category, Ticket
         from dispatch_api.persistence.models.field import CrewJob
         from dispatch_api.services import tickets as ticket_service
@@ -185,7 +185,6 @@ class OpsEnv:
                 .join(Category, Category.code == Ticket.category_code)
                 .where(
                     Ticket.status == "triaged",
-                    Ticket.district_code.in_(crew["districts"]),
                     Category.skill.in_(crew["skills"]),
                     Ticket.id.not_in(taken),
                 )

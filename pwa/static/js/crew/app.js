@@ -55,13 +55,24 @@ async function renderOutbox() {
     return el('li', { class: `outbox-item outbox-${entry.state}` },
       el('span', { class: 'outbox-what', text: title }),
       entry.state === 'failed'
-        ? [el('span', { class: 'outbox-error', text: t('outbox.failed.detail', { detail: entry.error || '' }) }),
+        ? [el('span', { class: 'outbox-error', text: refusal(entry) }),
+          el('details', { class: 'outbox-details' },
+            el('summary', { text: t('outbox.details') }),
+            el('p', { dir: 'auto', text: entry.error || '' })),
           el('button', { type: 'button', class: 'btn btn-ghost btn-small', text: t('outbox.dismiss'),
             onclick: async () => { await dismiss(entry.seq); await refreshAll(); } })]
         : el('span', { class: 'muted', text: t('job.photo.pending') }));
   }));
   if (!failed.length && !waiting.length) togglePanel(false);
   scheduleRetry();
+}
+
+// Why the server refused an entry, in the crew's language (the server's own words are in "details").
+function refusal(entry) {
+  if (entry.status === 409) return t('outbox.refused.conflict');
+  if (entry.status === 413) return t('outbox.refused.too_large');
+  if (entry.status === 404) return t('outbox.refused.gone');
+  return t('outbox.refused.invalid');
 }
 
 function togglePanel(open) {
@@ -84,6 +95,7 @@ async function sync() {
   if (!navigator.onLine) return;
   const result = await replayOutbox();
   if (result.needsSignIn) notice(t('notice.signin.again'));
+  else if (result.refused > 0) notice(t('outbox.failed', { n: result.refused }));
   // What the server did with the work (or why it refused it) is shown from its own copy of the jobs.
   if (result.sent > 0 || result.refused > 0) await refreshFromServer();
   await render();

@@ -318,7 +318,11 @@ def _move_candidates(api: httpx.Client, plan: dict[str, Any]) -> list[tuple[int,
 
 
 def test_console_plans_moves_a_visit_and_publishes(
-    browser: Any, server: LiveServer, screenshots_dir: Path, flow: dict[str, Any]
+    browser: Any,
+    server: LiveServer,
+    screenshots_dir: Path,
+    flow: dict[str, Any],
+    crew_logins: dict[str, CrewLogin],
 ) -> None:
     page = _page(browser, server, DESKTOP)
     _sign_in(page, "dispatcher", "/console")
@@ -370,6 +374,48 @@ def test_console_plans_moves_a_visit_and_publishes(
         assert moved_to[ticket_id] == to_crew and from_crew != to_crew
         flow["plan"] = plan
         flow["moved"] = ticket_id
+
+    # Live, without reloading: a crew's GPS ping moves its marker; a new urgent call reaches the
+    # inbox and is inserted into the published plan from there.
+    crew_id = plan["routes"][0]["crew_id"]
+    with crew_client(server, crew_logins[crew_id]) as crew_api:
+        stop = plan["routes"][0]["stops"][0]
+        ping = {
+            "client_id": str(uuid.uuid4()),
+            "lon": stop["lon"],
+            "lat": stop["lat"],
+            "accuracy_m": 8,
+            "at": datetime.now(UTC).isoformat(),
+        }
+        assert crew_api.post("/api/crew/positions", json=ping).status_code == 202
+    page.locator(".crew-marker").first.wait_for()
+    with bearer_client(server, "/api/auth/login", {"username": "operator", "password": "operator-137"}) as op:
+        filed = op.post(
+            "/api/intake",
+            json={
+                "category": "fallen_tree",
+                "lon": stop["lon"] + 0.0004,
+                "lat": stop["lat"],
+                "address": "کنار پارک",
+                "description": "درخت روی خودروها افتاده است",
+            },
+        )
+        assert filed.status_code == 201, filed.text
+        urgent = filed.json()["ticket"]
+    page.get_by_role("tab", name=re.compile("صندوق")).click()
+    page.get_by_label(re.compile("پالایش صندوق")).fill(urgent["tracking_code"])
+    page.locator(f"#inbox-list button.priority-urgent[data-ticket-id='{urgent['id']}']").click()
+    page.get_by_role("button", name="افزودن فوری به برنامه جاری").click()
+    page.wait_for_selector(
+        f".visit[data-ticket-id='{urgent['id']}'], #screen-notice[data-kind='error']:not([hidden])"
+    )
+    assert page.locator(f".visit[data-ticket-id='{urgent['id']}']").count() == 1, page.locator(
+        "#screen-notice"
+    ).inner_text()
+    _shoot(page, screenshots_dir, "console-fa-urgent-inserted")
+    with dispatcher_client(server) as api:
+        flow["plan"] = api.get(f"/api/plans/{plan_id}").json()
+        assert urgent["id"] in {s["ticket_id"] for r in flow["plan"]["routes"] for s in r["stops"]}
 
     _switch(page, "en")
     page.get_by_role("tab", name="Plan").click()
@@ -495,11 +541,12 @@ def test_figures_show_the_new_numbers(
     page.wait_for_function("document.body.dataset.ticketsIn !== undefined")
     time.sleep(0.3)
     kpi = lambda key: _digits(page.locator(f".kpi[data-kpi='{key}'] .kpi-value").inner_text())  # noqa: E731
-    # Today: the one new ticket (plus its linked repeat call), one job finished, one answer of 5.
-    assert kpi("tickets_in") == "1"
+    # Today: the new ticket (plus its linked repeat call) and the urgent fallen tree, one job
+    # finished, one answer of 5.
+    assert kpi("tickets_in") == "2"
     assert kpi("closed") == "1"
     assert kpi("satisfaction_avg") == "5.00"
-    assert "2" in _digits(page.locator(".kpi[data-kpi='tickets_in'] .kpi-sub").inner_text())
+    assert "3" in _digits(page.locator(".kpi[data-kpi='tickets_in'] .kpi-sub").inner_text())
     row = page.locator("#figures-table tbody tr[data-key='city']")
     assert _digits(row.locator("td[data-field='closed']").inner_text()) == "1"
     _assert_named(page)
@@ -518,7 +565,7 @@ def test_figures_show_the_new_numbers(
         assert body.json()["city"]["surveys_answered"] == 1
         csv_text = api.get(csv_url).text
     assert csv_text.lstrip("\ufeff").startswith("dimension,key,name,tickets_in")
-    assert "\ncity,all,,1,2,1," in csv_text
+    assert "\ncity,all,,2,3,1," in csv_text
 
     _switch(page, "en")
     page.get_by_label("Period").select_option("365")

@@ -114,9 +114,18 @@ async def principal_for(session: AsyncSession, user: User) -> Principal:
     )
 
 
-async def _open_session(session: AsyncSession, user: User, hours: int) -> SignIn:
+async def _open_session(
+    session: AsyncSession, policy: LoginPolicy, account: str, user: User, hours: int
+) -> SignIn:
+    """A new session; a success forgets the account's failures, and stale rows are swept."""
+    now = utcnow()
+    await session.execute(delete(LoginFailure).where(LoginFailure.account == account))
+    await session.execute(
+        delete(LoginFailure).where(LoginFailure.at < now - timedelta(seconds=policy.window_s))
+    )
+    await session.execute(delete(AuthSession).where(AuthSession.expires_at <= now))
     token = secrets.token_urlsafe(32)
-    expires = utcnow() + timedelta(hours=hours)
+    expires = now + timedelta(hours=hours)
     session.add(AuthSession(token_hash=token_digest(token), user_id=user.id, expires_at=expires))
     principal = await principal_for(session, user)
     await session.commit()
@@ -130,7 +139,7 @@ async def login(session: AsyncSession, policy: LoginPolicy, username: str, passw
     ok = await verify_secret_async(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not ok or not user.active or user.role == "crew":
         raise await _fail(session, account, ip, "wrong username or password; check both and try again")
-    return await _open_session(session, user, policy.session_hours)
+    return await _open_session(session, policy, account, user, policy.session_hours)
 
 
 async def crew_login(session: AsyncSession, policy: LoginPolicy, phone: str, pin: str, ip: str) -> SignIn:
@@ -142,7 +151,7 @@ async def crew_login(session: AsyncSession, policy: LoginPolicy, phone: str, pin
     ok = await verify_secret_async(user.password_hash if user else _DUMMY_HASH, pin)
     if user is None or not ok or not user.active:
         raise await _fail(session, account, ip, "wrong phone number or PIN; check both and try again")
-    return await _open_session(session, user, policy.crew_session_hours)
+    return await _open_session(session, policy, account, user, policy.crew_session_hours)
 
 
 async def resolve_token(session: AsyncSession, token: str) -> Principal | None:
@@ -158,15 +167,6 @@ async def resolve_token(session: AsyncSession, token: str) -> Principal | None:
 
 async def logout(session: AsyncSession, token: str) -> None:
     await session.execute(delete(AuthSession).where(AuthSession.token_hash == token_digest(token)))
-    await session.commit()
-
-
-async def purge_expired(session: AsyncSession, policy: LoginPolicy) -> None:
-    now = utcnow()
-    await session.execute(delete(AuthSession).where(AuthSession.expires_at <= now))
-    await session.execute(
-        delete(LoginFailure).where(LoginFailure.at < now - timedelta(seconds=policy.window_s))
-    )
     await session.commit()
 
 

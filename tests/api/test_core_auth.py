@@ -158,3 +158,12 @@ def test_admin_creates_accounts_with_roles(api: Api) -> None:
     assert {u["username"] for u in listed["items"]} >= {"operator", "operator-2"}
     assert "password_hash" not in listed["items"][0]
     assert api.login("operator-2", "long-enough-1")
+
+
+def test_a_successful_sign_in_clears_the_account_failures(strict_api: Api) -> None:
+    def attempt(password: str) -> int:
+        return strict_api.client.post("/api/auth/login", json={"username": "admin", "password": password}).status_code
+
+    assert [attempt("not-it-1"), attempt("not-it-1"), attempt("admin-137")] == [401, 401, 200]
+    # Four failures in the window, but never three since the last success.
+    assert [attempt("not-it-1"), attempt("not-it-1"), attempt("admin-137")] == [401, 401, 200]

@@ -162,7 +162,8 @@ def test_admin_creates_accounts_with_roles(api: Api) -> None:
 
 def test_a_successful_sign_in_clears_the_account_failures(strict_api: Api) -> None:
     def attempt(password: str) -> int:
-        return strict_api.client.post("/api/auth/login", json={"username": "admin", "password": password}).status_code
+        body = {"username": "admin", "password": password}
+        return strict_api.client.post("/api/auth/login", json=body).status_code
 
     assert [attempt("not-it-1"), attempt("not-it-1"), attempt("admin-137")] == [401, 401, 200]
     # Four failures in the window, but never three since the last success.

@@ -455,3 +455,33 @@ def test_position_is_sent_on_shift_at_a_modest_rate(
         time.sleep(0.3)
     assert moved is not None and moved["lat"] == pytest.approx(29.6225)
     page.evaluate("window.reporter.stop()")
+
+
+def test_sign_in_explains_what_is_wrong(
+    phone_context: Any, live_server: LiveServer, crews: dict[str, CrewLogin]
+) -> None:
+    crew = next(iter(crews.values()))
+    page = phone_context.new_page()
+    page.goto("/crew/login")
+    phone = page.get_by_label("شماره همراه")
+    pin = page.get_by_label("رمز", exact=True)
+    phone.fill("۰۹۱۲")  # too short, typed with Persian digits
+    pin.fill("1234")
+    page.get_by_role("button", name="ورود").click()
+    expect(page.locator("#phone-error")).to_contain_text("۱۱ رقمی")
+    assert phone.get_attribute("aria-invalid") == "true"
+
+    # The right number typed with Persian digits, a wrong PIN.
+    phone.fill(crew.phone.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")))
+    pin.fill("0000" if crew.pin != "0000" else "1111")
+    page.get_by_role("button", name="ورود").click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "شماره تلفن یا رمز اشتباه است. آن‌ها را بررسی کنید و دوباره تلاش کنید."
+    )
+    assert page.url.endswith("/crew/login")
+    assert unnamed_controls(page) == []
+
+    pin.fill(crew.pin)
+    page.get_by_role("button", name="ورود").click()
+    page.wait_for_url("**/crew")
+    wait_ready(page)

@@ -86,6 +86,7 @@ JS_STRINGS: dict[str, str] = {
     # sign-in
     "login.failed": N_("Phone number or PIN is wrong. Check them and try again."),
     "login.offline": N_("You are offline. Signing in needs a connection."),
+    "login.locked": N_("Too many tries. Wait a few minutes, then try again."),
     "login.phone.invalid": N_("Enter the 11-digit mobile number, starting with 09."),
     "login.pin.invalid": N_("Enter the 4-digit PIN."),
     "error.generic": N_("Something went wrong: {detail}"),

@@ -245,6 +245,10 @@ $('triage-insert').addEventListener('click', async () => {
 function updateTicket(ticket) {
   state.tickets.set(ticket.id, ticket);
   drawTicket(ticket);
+  if (state.selected === ticket.id && !INBOX.has(ticket.status)) {
+    $('triage').hidden = true;
+    state.selected = null;
+  }
   renderInbox();
 }
 

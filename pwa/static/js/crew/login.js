@@ -41,7 +41,9 @@ form.addEventListener('submit', async (event) => {
     await setMeta('identity', me.user);
     location.replace('/crew');
   } catch (error) {
-    if (error instanceof ApiError && (error.status === 401 || error.status === 400 || error.status === 422)) {
+    if (error instanceof ApiError && error.status === 429) {
+      showError(t('login.locked'));
+    } else if (error instanceof ApiError && (error.status === 401 || error.status === 400 || error.status === 422)) {
       showError(t('login.failed'));
     } else if (error instanceof ApiError) {
       showError(t('error.generic', { detail: error.message }));

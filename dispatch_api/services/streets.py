@@ -112,3 +112,11 @@ def street_layer(folder: Path) -> StreetLayer:
         names=tables.street_names(),
         classes=tuple(ROAD_CLASSES),
     )
+
+
+@lru_cache(maxsize=64)
+def encoded_streets(folder: Path, bbox: tuple[float, ...] | None, classes: tuple[str, ...]) -> bytes:
+    """The GeoJSON bytes for a box and classes, kept for repeated map requests (the city is fixed)."""
+    import msgspec
+
+    return msgspec.json.encode(street_layer(folder).features(bbox, classes))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from typing import Any
 
@@ -13,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch_api.persistence.models import Category, District
 from dispatch_api.services.city import CityContext
 from dispatch_api.services.errors import FieldError
-from dispatch_api.services.streets import street_layer
+from dispatch_api.services.streets import encoded_streets
 from dispatch_api.settings import Settings
 from dispatch_api.web.deps import PageQuery, page_body
 
@@ -69,9 +70,11 @@ async def streets(
     request: Request[Any, Any, Any], settings: Settings, bbox: str | None = None, classes: str | None = None
 ) -> Response[Any]:
     box = _bbox(bbox)
-    wanted = [c.strip() for c in (classes or "").split(",") if c.strip()]
-    layer = street_layer(settings.city_dir)
-    return _cached(request, msgspec.json.encode(layer.features(box, wanted)), GEOJSON)
+    wanted = tuple(sorted({c.strip() for c in (classes or "").split(",") if c.strip()}))
+    key = tuple(round(v, 5) for v in box) if box is not None else None
+    # Reading the street tables and encoding a large box take a while: keep it off the event loop.
+    body = await asyncio.to_thread(encoded_streets, settings.city_dir, key, wanted)
+    return _cached(request, body, GEOJSON)
 
 
 def category_json(c: Category) -> dict[str, Any]:

@@ -60,6 +60,8 @@ class PlanRequest:
     service_date: date | None = None
     districts: tuple[int, ...] = ()
     time_limit_s: float = 10.0
+    snow_level: int | None = None
+    """Road conditions for travel times (0 clear … 3 heavy snow); None: the context's default."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,7 @@ def plan_json(row: PlanRow, *, with_result: bool = True) -> dict[str, Any]:
         "published_at": _iso(row.published_at),
         "error": row.error,
         "version": row.version,
+        "snow_level": int((row.inputs or {}).get("snow_level", 0)),
     }
     result = row.result or {}
     body["summary"] = result.get("summary")
@@ -158,6 +161,8 @@ async def _validate(session: AsyncSession, request: PlanRequest, timezone: str) 
     unknown = [d for d in districts if d not in known]
     if unknown:
         errors.append(("districts", f"unknown district codes {unknown}; the city has {sorted(known)}"))
+    if request.snow_level is not None and request.snow_level not in (0, 1, 2, 3):
+        errors.append(("snow_level", "must be 0 (clear roads) to 3 (heavy snow)"))
     if not 0.5 <= request.time_limit_s <= MAX_TIME_LIMIT_S:
         errors.append(("time_limit_s", f"must be between 0.5 and {MAX_TIME_LIMIT_S:g} seconds"))
     if errors:
@@ -188,6 +193,7 @@ async def start(
         time_limit_s=float(request.time_limit_s),
         parent_id=parent_id,
         created_by_id=principal.user_id if principal else None,
+        inputs={"snow_level": ctx.snow_level if request.snow_level is None else request.snow_level},
     )
     session.add(row)
     await session.commit()
@@ -206,7 +212,12 @@ async def replan(
     parent = await get_plan(session, plan_id)
     if parent.status != "done":
         raise Conflict(f"plan {plan_id} is '{parent.status}'; only a finished plan can seed a re-plan")
-    request = PlanRequest(parent.service_date, tuple(parent.districts), time_limit_s or parent.time_limit_s)
+    request = PlanRequest(
+        parent.service_date,
+        tuple(parent.districts),
+        time_limit_s or parent.time_limit_s,
+        int((parent.inputs or {}).get("snow_level", 0)),
+    )
     return await start(session, ctx, request, principal, parent_id=parent.id)
 
 
@@ -391,7 +402,7 @@ async def gather_inputs(session: AsyncSession, row: PlanRow, ctx: PlanContext) -
         "points": points,
         "crews": crews,
         "jobs": jobs,
-        "snow_level": ctx.snow_level,
+        "snow_level": int((row.inputs or {}).get("snow_level", ctx.snow_level)),
     }
 
 

@@ -25,6 +25,7 @@ class PlanIn(msgspec.Struct, forbid_unknown_fields=True):
     date: date | None = None
     districts: list[int] = msgspec.field(default_factory=list)
     time_limit_s: Annotated[float, msgspec.Meta(ge=0.5, le=planning.MAX_TIME_LIMIT_S)] = 10.0
+    snow_level: Annotated[int, msgspec.Meta(ge=0, le=3)] | None = None
 
 
 class ReplanIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -68,7 +69,7 @@ async def start_plan(
     data: PlanIn,
 ) -> Response[dict[str, Any]]:
     ctx = plan_context(request, settings, city)
-    req = planning.PlanRequest(data.date, tuple(data.districts), data.time_limit_s)
+    req = planning.PlanRequest(data.date, tuple(data.districts), data.time_limit_s, data.snow_level)
     return _accepted(await planning.start(db_session, ctx, req, current(request)))
 
 

@@ -233,3 +233,37 @@ async def test_plan_requests_are_validated(ops_env: OpsEnv) -> None:
     assert missing.status_code == 404
     listing = await env.client.get("/api/plans?per_page=5", headers=staff)
     assert listing.status_code == 200 and "items" in listing.json()
+
+
+async def test_snow_slows_the_plans_travel_times(ops_env: OpsEnv, graph: Any) -> None:
+    from geo.conditions import Conditions
+    from geo.matrix import travel_matrix
+
+    env = ops_env
+    staff = await env.staff()
+    started = await env.client.post(
+        "/api/plans",
+        json={"date": env.service_date.isoformat(), "districts": [1], "time_limit_s": 1, "snow_level": 3},
+        headers=staff,
+    )
+    assert started.status_code == 202, started.text
+    plan = await _finished(env, started.json()["id"])
+    assert plan["snow_level"] == 3
+    legs = [
+        (previous, [s["lon"], s["lat"]], s["travel_s"])
+        for r in plan["routes"]
+        for previous, s in zip(
+            [[r["depot"]["lon"], r["depot"]["lat"]]] + [[x["lon"], x["lat"]] for x in r["stops"]],
+            r["stops"],
+            strict=False,
+        )
+    ]
+    assert legs, "expected routed visits in district 1"
+    snow = Conditions.make(snow_level=3)
+    for a, b, travel_s in legs:
+        points = np.array([a, b])
+        assert travel_s == int(travel_matrix(graph, points, snow).travel_s[0, 1])
+        if travel_s > 0:
+            assert travel_s > int(travel_matrix(graph, points).travel_s[0, 1])
+    bad = await env.client.post("/api/plans", json={"snow_level": 7}, headers=staff)
+    assert bad.status_code in (400, 422) and "snow_level" in bad.text

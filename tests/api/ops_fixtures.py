@@ -36,7 +36,7 @@ REPO = Path(__file__).resolve().parents[2]
 SAMPLE_CITY = REPO / "fixtures" / "sample_city"
 PG_ADMIN = os.environ.get("CREWLINE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
-__all__ = ["OpsEnv", "ops_env", "ops_store", "ops_template_pg", "ops_template_sqlite"]
+__all__ = ["OpsEnv", "create_job", "ops_env", "ops_store", "ops_template_pg", "ops_template_sqlite"]
 
 
 @contextmanager
@@ -173,41 +173,45 @@ class OpsEnv:
 
     async def make_job(self, crew_id: str, sequence: int = 1, day: date | None = None) -> tuple[str, int]:
         """Give ``crew_id`` a published job for an open ticket of its skills: ``(job id, ticket id)``."""
-        from dispatch_api.persistence.models import Category, Ticket
-        from dispatch_api.persistence.models.field import CrewJob
-        from dispatch_api.services import tickets as ticket_service
+        return await create_job(self.db, self.crews[crew_id], sequence, day or self.service_date)
 
-        crew = self.crews[crew_id]
-        async with self.db.sessionmaker() as session:
-            taken = select(CrewJob.ticket_id)
-            ticket = await session.scalar(
-                select(Ticket)
-                .join(Category, Category.code == Ticket.category_code)
-                .where(
-                    Ticket.status == "triaged",
-                    Category.skill.in_(crew["skills"]),
-                    Ticket.id.not_in(taken),
-                )
-                .order_by(Ticket.id)
-                .limit(1)
+
+async def create_job(db: Database, crew: dict[str, Any], sequence: int, day: date) -> tuple[str, int]:
+    """A published job for ``crew`` (a crews.json record) on an open ticket of its skills."""
+    from dispatch_api.persistence.models import Category, Ticket
+    from dispatch_api.persistence.models.field import CrewJob
+    from dispatch_api.services import tickets as ticket_service
+
+    async with db.sessionmaker() as session:
+        taken = select(CrewJob.ticket_id)
+        ticket = await session.scalar(
+            select(Ticket)
+            .join(Category, Category.code == Ticket.category_code)
+            .where(
+                Ticket.status == "triaged",
+                Category.skill.in_(crew["skills"]),
+                Ticket.id.not_in(taken),
             )
-            assert ticket is not None, f"no open ticket left for {crew_id}"
-            await ticket_service.transition(session, ticket.id, "assigned", None, None, commit=False)
-            job = CrewJob(
-                id=uuid.uuid4().hex,
-                ticket_id=ticket.id,
-                crew_id=crew_id,
-                service_date=day or self.service_date,
-                sequence=sequence,
-                status="assigned",
-                active=True,
-                eta=datetime(2026, 1, 13, 5, 0, tzinfo=UTC),
-                service_minutes=30,
-                route=[[52.5, 29.6], [52.51, 29.61]],
-            )
-            session.add(job)
-            await session.commit()
-            return job.id, ticket.id
+            .order_by(Ticket.id)
+            .limit(1)
+        )
+        assert ticket is not None, f"no open ticket left for {crew['id']}"
+        await ticket_service.transition(session, ticket.id, "assigned", None, None, commit=False)
+        job = CrewJob(
+            id=uuid.uuid4().hex,
+            ticket_id=ticket.id,
+            crew_id=crew["id"],
+            service_date=day,
+            sequence=sequence,
+            status="assigned",
+            active=True,
+            eta=datetime(2026, 1, 13, 5, 0, tzinfo=UTC),
+            service_minutes=30,
+            route=[[52.5, 29.6], [52.51, 29.61]],
+        )
+        session.add(job)
+        await session.commit()
+        return job.id, ticket.id
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import shutil
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -11,6 +16,8 @@ from litestar import Litestar, get, post
 from litestar.channels import ChannelsPlugin
 from litestar.response import ServerSentEvent
 
+from dispatch_api.app import create_app
+from dispatch_api.persistence.db import Database
 from dispatch_api.services.events import (
     JOB_UPDATED,
     Announcer,
@@ -18,8 +25,13 @@ from dispatch_api.services.events import (
     decode_event,
     encode_event,
 )
+from dispatch_api.settings import Settings
 from dispatch_api.web.events import event_stream, make_channels_plugin
+from tests.api.ops_fixtures import SAMPLE_CITY, create_job, ops_template_sqlite
 from tests.api.ops_fixtures import serve as _serve
+
+serve = _serve
+__all__ = ["ops_template_sqlite"]
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -101,3 +113,68 @@ def test_redis_backend_shares_events_between_two_app_instances() -> None:
     subscriber = _app(make_channels_plugin(REDIS_URL))
     events = _exchange(publisher, subscriber)
     assert events == [("job.updated", {"id": "j1", "status": "accepted"})]
+
+
+def test_the_app_streams_job_changes_to_their_crew_and_positions_to_staff(
+    ops_template_sqlite: Path, tmp_path: Path
+) -> None:
+    shutil.copyfile(ops_template_sqlite, tmp_path / "crewline.db")
+    url = f"sqlite+aiosqlite:///{tmp_path / 'crewline.db'}"
+    settings = Settings(data_dir=tmp_path, database_url=url, city_dir=SAMPLE_CITY, secret_key="sse-test")
+    crews = {c["id"]: c for c in json.loads((SAMPLE_CITY / "crews.json").read_text(encoding="utf-8"))}
+
+    async def make() -> tuple[str, int]:
+        db = Database(url)
+        try:
+            return await create_job(db, crews["crew-01"], 1, date(2026, 1, 13))
+        finally:
+            await db.dispose()
+
+    job_id, _ = asyncio.run(make())
+    with serve(create_app(settings)) as base, httpx.Client(base_url=base, timeout=15) as client:
+
+        def token(path: str, body: dict[str, str]) -> dict[str, str]:
+            reply = client.post(path, json=body)
+            assert reply.status_code in (200, 201), reply.text
+            client.cookies.clear()
+            return {"Authorization": f"Bearer {reply.json()['token']}"}
+
+        crew = token(
+            "/api/auth/crew-login", {"phone": crews["crew-01"]["phone"], "pin": crews["crew-01"]["pin"]}
+        )
+        other = token(
+            "/api/auth/crew-login", {"phone": crews["crew-02"]["phone"], "pin": crews["crew-02"]["pin"]}
+        )
+        staff = token("/api/auth/login", {"username": "dispatcher", "password": "dispatcher-137"})
+        assert client.get("/api/crew/events", headers=staff).status_code == 403
+
+        with (
+            client.stream("GET", "/api/crew/events", headers=crew) as mine,
+            client.stream("GET", "/api/crew/events", headers=other) as theirs,
+        ):
+            mine_lines, their_lines = mine.iter_lines(), theirs.iter_lines()
+            _wait_ready(mine_lines)
+            _wait_ready(their_lines)
+            action = {"client_id": str(uuid.uuid4()), "action": "accept", "at": datetime.now(UTC).isoformat()}
+            assert (
+                client.post(f"/api/crew/jobs/{job_id}/actions", json=action, headers=crew).status_code == 200
+            )
+            [(name, data)] = _read_events(mine_lines, 1)
+            assert name == "job.updated" and data["id"] == job_id and data["status"] == "accepted"
+            # the other crew's stream carries nothing but its keep-alive comments
+            theirs.close()
+
+        with client.stream("GET", "/api/events?channels=positions", headers=staff) as feed:
+            lines = feed.iter_lines()
+            _wait_ready(lines)
+            ping = {
+                "client_id": str(uuid.uuid4()),
+                "lon": 52.5,
+                "lat": 29.6,
+                "at": datetime.now(UTC).isoformat(),
+            }
+            assert client.post("/api/crew/positions", json=ping, headers=crew).status_code == 202
+            [(name, data)] = _read_events(lines, 1)
+            assert name == "crew.position" and data["crew_id"] == "crew-01" and data["lon"] == 52.5
+        bad = client.get("/api/events?channels=secrets", headers=staff)
+        assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "channels"

@@ -27,10 +27,8 @@ from dispatch_api.services.events import (
 )
 from dispatch_api.settings import Settings
 from dispatch_api.web.events import event_stream, make_channels_plugin
-from tests.api.ops_fixtures import SAMPLE_CITY, create_job, ops_template_sqlite
-from tests.api.ops_fixtures import serve as _serve
+from tests.api.ops_fixtures import SAMPLE_CITY, create_job, ops_template_sqlite, serve
 
-serve = _serve
 __all__ = ["ops_template_sqlite"]
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -78,10 +76,10 @@ def test_event_round_trip_encoding() -> None:
 
 
 def _exchange(publisher_app: Litestar, subscriber_app: Litestar) -> list[tuple[str, dict[str, str]]]:
-    with _serve(subscriber_app) as sub_url, httpx.Client(timeout=10) as client:
+    with serve(subscriber_app) as sub_url, httpx.Client(timeout=10) as client:
         if publisher_app is subscriber_app:
             return _exchange_at(client, sub_url, sub_url)
-        with _serve(publisher_app) as pub_url:
+        with serve(publisher_app) as pub_url:
             return _exchange_at(client, sub_url, pub_url)
 
 

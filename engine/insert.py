@@ -198,6 +198,8 @@ def insert_job(problem: Problem, plan: Plan, job_id: str, verify: int = 5) -> In
     if old is None:
         new_routes = (*plan.routes, route)
     cost = _adjust_cost(problem, plan.cost, old, route)
+    if any(u.job_id == job_id for u in plan.unassigned):
+        cost = replace(cost, dropped=cost.dropped - problem.weights.drop_penalty(job.priority))
     unassigned = tuple(u for u in plan.unassigned if u.job_id != job_id)
     return Insertion(replace(plan, routes=new_routes, unassigned=unassigned, cost=cost), crew.id, i, exact)
 

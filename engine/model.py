@@ -331,6 +331,8 @@ def _validate_crew(crew: Crew, n: int, catalogue: frozenset[str] | None, seen: s
             _err("crew", rid, f"breaks[{k}].duration_s", "is negative")
         if b.window.start_s > crew.shift.end_s - b.duration_s:
             _err("crew", rid, f"breaks[{k}].window", "cannot start early enough to end within the shift")
+        if b.window.end_s < crew.shift.start_s:
+            _err("crew", rid, f"breaks[{k}].window", "ends before the shift starts; move it into the shift")
     if crew.capacity is not None and crew.capacity < 0:
         _err("crew", rid, "capacity", f"is negative ({crew.capacity}); use None for unlimited")
     if crew.cross_district_penalty is not None and crew.cross_district_penalty < 0:

@@ -113,7 +113,7 @@ def _vroom_vrptw(problem: Problem, time_limit_s: float) -> tuple[int | None, flo
                 id=k + 1,
                 start=c.start_location,
                 end=c.end_location,
-                capacity=[c.capacity or 0],
+                capacity=vroom.Amount([c.capacity or 0]),
                 time_window=vroom.TimeWindow(c.shift.start_s, c.shift.end_s),
             )
         )
@@ -123,8 +123,8 @@ def _vroom_vrptw(problem: Problem, time_limit_s: float) -> tuple[int | None, flo
             vroom.Job(
                 id=int(j.id),
                 location=j.location,
-                service=j.service_s,
-                delivery=[j.demand],
+                default_service=j.service_s,
+                delivery=vroom.Amount([j.demand]),
                 time_windows=[vroom.TimeWindow(w.start_s, w.end_s)],
             )
         )
@@ -233,7 +233,7 @@ def solomon(
             f"{r['bks']:.1f}",
             *[x for s in solvers for x in (_fmt(r[f"{s}_gap"]), f"{r[f'{s}_s']:.1f}")],
         )
-    console = Console()
+    console = Console(width=220)
     console.print(table)
     by_class: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
@@ -299,20 +299,27 @@ def city_problem(city_dir: Path, n_tickets: int, seed: int = 0) -> tuple[Problem
         )
     pool = pool[:n_tickets]
     graph, _ = build_graph(read_city_streets(city_dir), crs=city["crs"])
-    districts = DistrictIndex(
+    districts = DistrictIndex.from_frame(
         read_districts(city_dir / "districts.geojson", code_field="code"), crs=city["crs"]
     )
     depot_ids = sorted(depots)
     pts = [(depots[d]["lon"], depots[d]["lat"]) for d in depot_ids] + [(t["lon"], t["lat"]) for t in pool]
-    found = travel_matrix(graph, np.asarray(pts, dtype=np.float64))
+    found = travel_matrix(graph, np.asarray(pts, dtype=np.float64), max_snap_m=3000.0)
     travel = Matrix(np.asarray(found.travel_s).round().astype(np.int64))
     dist = Matrix(np.asarray(found.dist_m).round().astype(np.int64))
-    hits = districts.locate(
+    hits = districts.locate_many(
         np.asarray([p[0] for p in pts[len(depot_ids) :]]), np.asarray([p[1] for p in pts[len(depot_ids) :]])
     )
-    codes = _district_codes(hits, len(pool))
+    codes = [None if c is None else int(c) for c in hits.codes_array()]
+    from datetime import datetime
+    from datetime import time as dtime
+    from zoneinfo import ZoneInfo
+
     day_start = _hhmm(city["working_hours"]["start"]) - 3600  # horizon starts an hour before work
-    sla_urgent = {"urgent": 4 * 3600, "high": 8 * 3600, "normal": 24 * 3600, "low": 72 * 3600}
+    local_day = datetime.fromisoformat(city["service_date"]).date()
+    horizon = datetime.combine(
+        local_day, dtime(day_start // 3600, day_start % 3600 // 60), ZoneInfo(city["timezone"])
+    )
     jobs = []
     for k, t in enumerate(pool):
         cat = cats[t["category"]]
@@ -325,7 +332,15 @@ def city_problem(city_dir: Path, n_tickets: int, seed: int = 0) -> tuple[Problem
                 skills=frozenset({cat["skill"]}) if cat["skill"] else frozenset(),
                 priority=prio,
                 district=codes[k],
-                due_s=min(int(cat["sla_hours"]) * 3600, sla_urgent[prio.value]) + 3600,
+                due_s=max(
+                    0,
+                    int(
+                        (
+                            datetime.fromisoformat(t["created_at"].replace("Z", "+00:00")) - horizon
+                        ).total_seconds()
+                    )
+                    + int(cat["sla_hours"]) * 3600,
+                ),
                 demand=1,
             )
         )
@@ -339,9 +354,12 @@ def city_problem(city_dir: Path, n_tickets: int, seed: int = 0) -> tuple[Problem
         breaks: tuple[Break, ...] = ()
         if brk:
             bs, be = _hhmm(brk["start"]) - day_start, _hhmm(brk["end"]) - day_start
+            if bs < start:  # a night shift's break falls after midnight
+                bs += 24 * 3600
             if be < bs:
                 be += 24 * 3600
-            breaks = (Break("break", TimeWindow(bs, be), int(brk["minutes"]) * 60),)
+            minutes = int(brk["minutes"]) * 60
+            breaks = (Break("break", TimeWindow(bs, max(bs, be - minutes)), minutes),)
         crews.append(
             Crew(
                 id=str(c["id"]),
@@ -356,19 +374,6 @@ def city_problem(city_dir: Path, n_tickets: int, seed: int = 0) -> tuple[Problem
             )
         )
     return Problem(tuple(jobs), tuple(crews), travel, dist, Weights()), pts
-
-
-def _district_codes(hits: Any, n: int) -> list[int | None]:
-    codes = getattr(hits, "codes", None)
-    if codes is None:
-        return [None] * n
-    out: list[int | None] = []
-    for c in list(codes)[:n]:
-        try:
-            out.append(int(c))
-        except (TypeError, ValueError):
-            out.append(None)
-    return out
 
 
 def _vroom_on_file(problem: Problem, doc: dict[str, Any], time_limit_s: float) -> tuple[Any, float]:
@@ -448,6 +453,7 @@ def dispatch(
                 "matrix_s": round(build_s, 1),
                 "solve_s": round(solve_s, 1),
                 "cost": plan.cost.total - plan.cost.dropped,
+                "solver": plan.solver.split(":")[0],
                 "travel_h": round(sum(r.travel_s for r in plan.routes) / 3600, 1),
                 "assigned": sum(len(r.job_ids) for r in plan.routes),
                 "urgent_dropped": sum(1 for u in plan.unassigned if u.job_id in urgent),

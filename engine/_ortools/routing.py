@@ -43,6 +43,9 @@ _META = {
 }
 
 
+_BOOL_TRUE = 3  # operations_research.OptionalBoolean.BOOL_TRUE
+
+
 @dataclass(frozen=True, slots=True)
 class SearchConfig:
     first_solution: str = "parallel_cheapest_insertion"
@@ -53,6 +56,8 @@ class SearchConfig:
     gls_lambda: float = 0.1
     deadline: float | None = None
     """Wall-clock end (``time.time()``): the search gets what is left of it once the model is built."""
+    extra_operators: tuple[str, ...] = ()
+    """Local-search operators switched on beyond OR-Tools' defaults (e.g. ``relocate_and_make_active``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +208,8 @@ def search(
     params.first_solution_strategy = _FIRST[config.first_solution]
     params.local_search_metaheuristic = _META[config.metaheuristic]
     params.guided_local_search_lambda_coefficient = config.gls_lambda
+    for op in config.extra_operators:
+        setattr(params.local_search_operators, f"use_{op}", _BOOL_TRUE)
     limit_s = config.time_limit_s
     if config.deadline is not None:
         limit_s = min(limit_s, max(0.05, config.deadline - clock.time()))

@@ -9,6 +9,7 @@ grouped by depot, shift, capacity and fixed cost, and the arc-cost matrix is PyV
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -61,6 +62,7 @@ def search(
     time_limit_s: float,
     seed: int,
     iterations: int | None = None,
+    deadline: float | None = None,
 ) -> RawSolution | None:
     import pyvrp
     from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
@@ -128,6 +130,8 @@ def search(
         distance_matrices=[np.asarray(cost, dtype=np.int64)],  # type: ignore[list-item]
         duration_matrices=[np.asarray(T, dtype=np.int64)],  # type: ignore[list-item]
     )
+    if deadline is not None:
+        time_limit_s = min(time_limit_s, deadline - time.time())
     stop: StoppingCriterion = MaxRuntime(max(0.05, time_limit_s))
     if iterations is not None:
         stop = MultipleCriteria([stop, MaxIterations(iterations)])

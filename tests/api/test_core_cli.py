@@ -46,3 +46,21 @@ def test_demo_loads_the_sample_city_once(tmp_path: Path, monkeypatch: pytest.Mon
     assert again.exit_code == 0 and "Loaded" not in again.output
     with sqlite3.connect(tmp_path / "crewline.db") as db:
         assert db.execute("SELECT count(*) FROM tickets").fetchone() == (186,)
+
+
+def test_health_reports_an_unreachable_database(tmp_path: Path) -> None:
+    from litestar.testing import TestClient
+
+    from dispatch_api.app import create_app
+
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url="postgresql+asyncpg://postgres@127.0.0.1:1/nowhere",
+        migrate_on_start=False,
+        secret_key="x",
+    )
+    with TestClient(create_app(settings)) as client:
+        r = client.get("/health")
+    assert r.status_code == 503
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["checks"] == {"database": "down"} and "CREWLINE_DATABASE_URL" in r.json()["detail"]

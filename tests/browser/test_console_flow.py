@@ -160,6 +160,28 @@ def _jpeg_with_gps(color: tuple[int, int, int]) -> bytes:
     return out.getvalue()
 
 
+# ---------------------------------------------------------------------------------- sign-in
+
+
+def test_staff_sign_in_screen(browser: Any, server: LiveServer, screenshots_dir: Path) -> None:
+    page = _page(browser, server, PHONE)
+    page.goto("/signin?next=/console")
+    page.wait_for_selector("body[data-ready='true']")
+    _assert_named(page)
+    page.get_by_label("نام کاربری").fill("dispatcher")
+    page.get_by_label("گذرواژه").fill("wrong-password")
+    page.get_by_role("button", name="ورود").click()
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert "درست نیست" in alert.inner_text()
+    _shoot(page, screenshots_dir, "signin-fa-refused")
+    page.goto("/signin?next=/console&lang=en")
+    page.wait_for_selector("body[data-ready='true']")
+    assert page.get_by_role("heading", name="Staff sign-in").is_visible()
+    _shoot(page, screenshots_dir, "signin-en")
+    page.context.close()
+
+
 # ---------------------------------------------------------------------------------- intake
 
 
@@ -377,9 +399,9 @@ def test_console_plans_moves_a_visit_and_publishes(
 
     # Live, without reloading: a crew's GPS ping moves its marker; a new urgent call reaches the
     # inbox and is inserted into the published plan from there.
-    crew_id = plan["routes"][0]["crew_id"]
-    with crew_client(server, crew_logins[crew_id]) as crew_api:
-        stop = plan["routes"][0]["stops"][0]
+    route = min(plan["routes"], key=lambda r: (len(r["stops"]), r["crew_id"]))
+    stop = route["stops"][-1]
+    with crew_client(server, crew_logins[route["crew_id"]]) as crew_api:
         ping = {
             "client_id": str(uuid.uuid4()),
             "lon": stop["lon"],
@@ -389,15 +411,22 @@ def test_console_plans_moves_a_visit_and_publishes(
         }
         assert crew_api.post("/api/crew/positions", json=ping).status_code == 202
     page.locator(".crew-marker").first.wait_for()
+    with dispatcher_client(server) as api:
+        crew = api.get(f"/api/crews/{route['crew_id']}").json()
+        categories = api.get("/api/categories", params={"per_page": 200}).json()["items"]
+    # A call this crew can take, next to its last stop, raised to urgent by the operator.
+    category = next(c for c in categories if c["remit"] == "city" and c["skill"] in crew["skills"])
     with bearer_client(server, "/api/auth/login", {"username": "operator", "password": "operator-137"}) as op:
         filed = op.post(
             "/api/intake",
             json={
-                "category": "fallen_tree",
-                "lon": stop["lon"] + 0.0004,
+                "category": category["code"],
+                "lon": stop["lon"] + 0.0002,
                 "lat": stop["lat"],
                 "address": "کنار پارک",
-                "description": "درخت روی خودروها افتاده است",
+                "description": "راه عبور بسته شده است",
+                "priority": "urgent",
+                "priority_reason": "مسیر آمبولانس بسته است",
             },
         )
         assert filed.status_code == 201, filed.text

@@ -135,6 +135,7 @@ JS: dict[str, str] = {
     "console.plan.unpublished": T_("Not published yet"),
     "console.moved": T_("Ticket {id} moved to {crew}"),
     "console.inserted": T_("Ticket {id} inserted into the live plan"),
+    "console.not.inserted": T_("Ticket {id} could not be inserted: {reason}"),
     "console.visits": T_("{n} visits"),
     "console.unassigned.none": T_("Every ticket has a crew"),
     "console.live": T_("Live"),

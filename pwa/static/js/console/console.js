@@ -236,9 +236,14 @@ $('triage-insert').addEventListener('click', async () => {
   const plan = livePlan();
   if (!plan || !state.selected) return;
   try {
-    const answer = await api(`/api/plans/${plan.id}/insert`, { method: 'POST', json: { ticket_id: state.selected } });
-    setPlan(answer.plan || answer);
-    notice(t('console.inserted', { id: state.tickets.get(state.selected).tracking_code }));
+    const id = state.selected;
+    const answer = await api(`/api/plans/${plan.id}/insert`, { method: 'POST', json: { ticket_id: id } });
+    const updated = answer.plan || answer;
+    setPlan(updated);
+    const left = (updated.unassigned || []).find((u) => u.ticket_id === id);
+    const code = state.tickets.get(id) ? state.tickets.get(id).tracking_code : id;
+    if (left) notice(t('console.not.inserted', { id: code, reason: t(`reason.${left.reason}`) }), 'error');
+    else notice(t('console.inserted', { id: code }));
   } catch (error) { showError(error); }
 });
 

@@ -249,8 +249,13 @@ def test_english_flips_direction_dates_and_every_control_is_named(
     page.wait_for_timeout(500)
     shoot(page, screenshots_dir / "crew-job-en.png")
 
-    page.goto("/crew/login")
+    page.goto("/crew")
+    wait_ready(page)
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("dialog", name="Sign out?").get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/crew/login")
     assert page.locator("html").get_attribute("dir") == "ltr"
+    assert page.get_by_role("heading", name="Crew sign-in").is_visible()
     assert unnamed_controls(page) == []
     shoot(page, screenshots_dir / "crew-login-en.png")
     page.goto("/offline")
@@ -405,7 +410,7 @@ def test_position_is_sent_on_shift_at_a_modest_rate(
     crew = crews_with_jobs[1]
     page = phone_context.new_page()
     sign_in(page, crew)
-    page.goto("/crew/login")  # a page where the app's own reporter is not running
+    page.goto("/offline")  # a page where the app's own reporter is not running
     shifts = page.evaluate(
         """async () => {
             const { onShift } = await import('/static/js/crew/gps.js');

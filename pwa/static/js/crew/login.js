@@ -1,6 +1,6 @@
 // Crew sign-in with the mobile number and PIN; the session lasts the shift.
 import { ApiError, api, rememberCsrf } from '../lib/api.js';
-import { setMeta } from '../lib/db.js';
+import { getMeta, setMeta, wipe } from '../lib/db.js';
 import { asciiDigits, t } from '../lib/i18n.js';
 
 const form = document.getElementById('login-form');
@@ -37,6 +37,12 @@ form.addEventListener('submit', async (event) => {
   try {
     await api('/api/auth/crew-login', { method: 'POST', json: { phone: phoneValue, pin: pinValue } });
     const me = await api('/api/auth/me');
+    // Another crew's jobs and unsent work never mix with this crew's.
+    const previous = await getMeta('identity');
+    if (previous && previous.crew_id !== me.user.crew_id) {
+      await wipe();
+      if ('caches' in window) await caches.delete('crewline-data');
+    }
     await rememberCsrf(me.csrf_token);
     await setMeta('identity', me.user);
     location.replace('/crew');
@@ -57,3 +63,8 @@ form.addEventListener('submit', async (event) => {
 if ('serviceWorker' in navigator) {
   navigator.serviceWorker.register('/sw.js', { type: 'module', scope: '/' }).catch(() => undefined);
 }
+
+// Already signed in for this shift: straight to the jobs.
+api('/api/auth/me')
+  .then((me) => { if (me.user && me.user.role === 'crew') location.replace('/crew'); })
+  .catch(() => undefined);

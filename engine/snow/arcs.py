@@ -56,6 +56,15 @@ class PlowRouteProblem:
     strict_tier_order: bool = True
     time_limit_s: float = 10.0
 
+    def __post_init__(self) -> None:
+        # read-only int64 views: the engine never writes into the caller's matrices
+        for name in ("travel_s", "dist_m"):
+            value = getattr(self, name)
+            if value is not None:
+                view = np.asarray(value, dtype=np.int64).view()
+                view.setflags(write=False)
+                object.__setattr__(self, name, view)
+
     @property
     def n_places(self) -> int:
         return int(self.travel_s.shape[0])

@@ -13,6 +13,7 @@ from dispatch_api.services import open311
 from dispatch_api.services.city import CityContext
 from dispatch_api.services.errors import FieldError, NotFound
 from dispatch_api.settings import Settings
+from dispatch_api.web.events import announcer
 
 BASE = "/open311/v2"
 
@@ -80,6 +81,7 @@ async def create_request(
 ) -> list[dict[str, Any]]:
     form = await _form(request)
     ticket = await open311.submit(db_session, city, form, follow_up_days=settings.referral_follow_up_days)
+    announcer(request).ticket({"id": ticket.id, "status": ticket.status, "priority": ticket.priority})
     return [{"service_request_id": ticket.tracking_code, "service_notice": None, "account_id": None}]
 
 

@@ -10,11 +10,13 @@ from litestar import Request, Response, get, patch, post
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dispatch_api.persistence.models import Ticket
 from dispatch_api.services import ticket_import, tickets
 from dispatch_api.services.city import CityContext
 from dispatch_api.services.errors import FieldError
 from dispatch_api.settings import Settings
 from dispatch_api.web.deps import PageQuery, page_body
+from dispatch_api.web.events import announcer
 from dispatch_api.web.security import current, require_roles
 from dispatch_api.web.views import citizen_json, event_json, repeat_call_json, ticket_json
 
@@ -61,6 +63,11 @@ class ReferralPatch(msgspec.Struct, forbid_unknown_fields=True):
     note: str | msgspec.UnsetType | None = msgspec.UNSET
 
 
+def _announce(request: Request[Any, Any, Any], ticket: Ticket) -> None:
+    """Tell live screens (the dispatcher console) that this ticket changed."""
+    announcer(request).ticket({"id": ticket.id, "status": ticket.status, "priority": ticket.priority})
+
+
 def _split(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").split(",") if v.strip()]
 
@@ -89,6 +96,7 @@ async def create_ticket(
         reopen_days=settings.repeat_reopen_days,
         follow_up_days=settings.referral_follow_up_days,
     )
+    _announce(request, result.ticket)
     body: dict[str, Any] = {"ticket": ticket_json(result.ticket, city, principal), "created": result.created}
     if result.repeat_call is not None:
         body["repeat_call"] = repeat_call_json(result.repeat_call, principal)
@@ -201,6 +209,7 @@ async def change_ticket(
         fields_set=given,
     )
     ticket = await tickets.update_ticket(db_session, ticket_id, data.version, changes, principal)
+    _announce(request, ticket)
     return ticket_json(ticket, city, principal)
 
 
@@ -231,6 +240,7 @@ async def transition_ticket(
         agency=data.agency,
         follow_up_days=settings.referral_follow_up_days,
     )
+    _announce(request, ticket)
     return ticket_json(ticket, city, principal)
 
 

@@ -342,3 +342,32 @@ def test_day_tickets_were_loaded_through_intake(api: Api) -> None:
     assert all(t["district"] is not None for t in day)
     assert sum(t["repeat_count"] for t in day) == 14
     assert {t["status"] for t in day} <= {"triaged", "referred"}
+
+
+def test_changes_are_announced_to_live_screens(api: Api, sample_ticket) -> None:
+    import asyncio
+    import json
+
+    from litestar.channels import ChannelsPlugin
+
+    plugin = api.client.app.plugins.get(ChannelsPlugin)
+    portal = api.client.blocking_portal
+    subscriber = portal.call(plugin.subscribe, ["tickets"])
+
+    async def next_event() -> dict[str, Any]:
+        async def first() -> bytes:
+            async for raw in subscriber.iter_events():
+                return raw
+            raise AssertionError("the subscription ended")
+
+        return dict(json.loads(await asyncio.wait_for(first(), timeout=10)))
+
+    try:
+        t = sample_ticket()
+        event = portal.call(next_event)
+        assert event["event"] == "ticket.updated"
+        assert event["data"] == {"id": t["id"], "status": "triaged", "priority": "high"}
+        _move(api, t, "planned")
+        assert portal.call(next_event)["data"]["status"] == "planned"
+    finally:
+        portal.call(plugin.unsubscribe, subscriber)

@@ -59,4 +59,4 @@ def test_staff_screens_need_a_signed_in_role(client: TestClient[Litestar], path:
     response = client.get(path, follow_redirects=False)
     assert response.status_code in (302, 303, 307)
     assert response.headers["location"] == f"/signin?next={path}"
-    assert "ورود کارکنان" in client.get("/signin").text
+    assert "ورود کارکنان" in client.get("/signin?lang=fa").text

@@ -210,6 +210,35 @@ def test_triage_changes_priority_with_a_reason_and_refers_by_category(
     assert any(e["kind"] == "category" and e["from"] == "road_paint" for e in events)
 
 
+def test_triage_marks_a_duplicate_and_rejects_with_a_reason(
+    client: TestClient[Litestar], operator: dict[str, str], dispatcher: dict[str, str], state: dict[str, Any]
+) -> None:
+    copy = _call(client, operator, NEAR, category="asphalt_pothole", description="همان چاله").json()["ticket"]
+    no_master = client.post(
+        f"/api/tickets/{copy['id']}/triage",
+        json={"version": copy["version"], "action": "duplicate", "reason": "same hole"},
+        headers=dispatcher,
+    )
+    assert no_master.status_code == 422 and no_master.json()["errors"][0]["field"] == "duplicate_of"
+    marked = client.post(
+        f"/api/tickets/{copy['id']}/triage",
+        json={
+            "version": copy["version"],
+            "action": "duplicate",
+            "reason": "same hole, already filed",
+            "duplicate_of": state["pothole"]["id"],
+        },
+        headers=dispatcher,
+    )
+    assert marked.status_code == 200, marked.text
+    assert marked.json()["status"] == "duplicate" and marked.json()["duplicate_of"] == state["pothole"]["id"]
+    # The citizen who filed the copy follows the original request.
+    assert (
+        client.get(f"/api/citizen/{copy['tracking_code']}").json()["tracking_code"]
+        == (state["pothole"]["tracking_code"])
+    )
+
+
 def test_citizen_view_hides_personal_data_and_offers_the_survey_when_done(
     client: TestClient[Litestar], dispatcher: dict[str, str], state: dict[str, Any]
 ) -> None:
@@ -262,21 +291,22 @@ def test_figures_count_todays_work(
     assert answer.status_code == 200, answer.text
     body = answer.json()
     city = body["city"]
-    assert city["tickets_in"] == 2
-    assert city["repeat_calls"] == 1 and city["calls"] == 3
-    assert city["repeat_rate"] == pytest.approx(1 / 3, abs=1e-4)
+    # Three tickets (one a duplicate) and one linked repeat call: (1 + 1) / 4 are repeats.
+    assert city["tickets_in"] == 3
+    assert city["repeat_calls"] == 1 and city["calls"] == 4
+    assert city["repeat_rate"] == 0.5
     assert city["closed"] == 1 and city["within_sla"] == 1 and city["within_sla_share"] == 1.0
     assert city["referrals"] == 1 and city["referrals_overdue"] == 0
     assert city["backlog"] == 0
     assert city["surveys_answered"] == 1 and city["satisfaction_avg"] == 4.0
     assert city["survey_response_rate"] == 1.0
-    assert body["dimensions"]["district"]["1"]["tickets_in"] == 2
+    assert body["dimensions"]["district"]["1"]["tickets_in"] == 3
     assert body["dimensions"]["category"]["asphalt_pothole"]["closed"] == 1
     assert body["names"]["district"]["1"]["en"]
     csv_text = client.get("/api/figures.csv", params={"from": today, "to": today}, headers=dispatcher).text
     lines = csv_text.lstrip("\ufeff").splitlines()
     assert lines[0].startswith("dimension,key,name,tickets_in,calls,closed,")
-    assert lines[1].startswith("city,all,,2,3,1,")
+    assert lines[1].startswith("city,all,,3,4,1,")
     assert client.get("/api/figures", headers=operator).status_code == 403
     backwards = client.get("/api/figures", params={"from": today, "to": "2020-01-01"}, headers=dispatcher)
     assert backwards.status_code in (400, 422)

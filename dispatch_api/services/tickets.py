@@ -101,6 +101,8 @@ class TicketFilter:
     created_to: datetime | None = None
     overdue: bool | None = None
     open: bool | None = None
+    # Referrals whose follow-up date has come and that the agency has not finished.
+    follow_up_due: bool | None = None
     sort: str = "-created_at"
 
 
@@ -481,6 +483,11 @@ def _apply_filter(query: Select[Any], flt: TicketFilter, principal: Principal | 
         query = query.where(Ticket.sla_due_at < now, Ticket.status.in_(sorted(states.OPEN_STATES)))
     elif flt.overdue is False:
         query = query.where(or_(Ticket.sla_due_at >= now, Ticket.status.not_in(sorted(states.OPEN_STATES))))
+    if flt.follow_up_due:
+        due = select(Referral.ticket_id).where(
+            Referral.follow_up_on <= now.date(), Referral.status.not_in(["resolved", "declined"])
+        )
+        query = query.where(Ticket.status == "referred", Ticket.id.in_(due))
     if flt.text:
         term = f"%{flt.text.strip().lower()}%"
         code = normalise(flt.text)

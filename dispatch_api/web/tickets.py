@@ -127,6 +127,7 @@ async def list_tickets(
     created_to: datetime | None = None,
     overdue: bool | None = None,
     is_open: bool | None = Parameter(query="open", default=None),
+    follow_up_due: bool | None = Parameter(default=None, description="referrals due for a follow-up call"),
     sort: str = "-created_at",
 ) -> dict[str, Any]:
     principal = current(request)
@@ -142,6 +143,7 @@ async def list_tickets(
         created_to=created_to,
         overdue=overdue,
         open=is_open,
+        follow_up_due=follow_up_due,
         sort=sort,
     )
     rows, total = await tickets.search(db_session, flt, principal, paging.offset, paging.per_page)

@@ -311,6 +311,14 @@ def test_out_of_remit_categories_are_referred_with_follow_up(api: Api, sample_ti
         f"/api/tickets/{t['id']}/referral", json={"status": "lost"}, headers=api.headers("operator")
     )
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "status"
+    operator = api.headers("operator")
+    due = api.client.get("/api/tickets?follow_up_due=true&per_page=500", headers=operator).json()
+    assert t["id"] not in [x["id"] for x in due["items"]]  # follow-up set to 2030
+    api.client.patch(
+        f"/api/tickets/{t['id']}/referral", json={"follow_up_on": "2020-01-01"}, headers=operator
+    )
+    due = api.client.get("/api/tickets?follow_up_due=true&per_page=500", headers=operator).json()
+    assert t["id"] in [x["id"] for x in due["items"]] and {x["status"] for x in due["items"]} == {"referred"}
     closed = _move(api, r.json(), "closed", reason="the gas company fixed the leak")
     assert closed.status_code == 200
 

@@ -490,3 +490,40 @@ def test_sign_in_explains_what_is_wrong(
     page.get_by_role("button", name="ورود").click()
     page.wait_for_url("**/crew")
     wait_ready(page)
+
+
+def test_the_service_worker_sends_the_outbox_with_no_page_open(
+    phone_context: Any, live_server: LiveServer, crews_with_jobs: list[CrewLogin]
+) -> None:
+    crew = crews_with_jobs[1]
+    jobs = _server_jobs(live_server, crew)
+    job = next(j for j in jobs if j["status"] == "assigned")
+    page = phone_context.new_page()
+    sign_in(page, crew)
+    wait_controlled(page)
+    wait_details_cached(page, len(jobs))
+
+    phone_context.set_offline(True)
+    page.goto(f"/crew#/jobs/{job['id']}")
+    wait_ready(page)
+    page.get_by_role("button", name="پذیرفتن").click()
+    expect(page.locator("#outbox-status")).to_have_attribute("data-waiting", "1")
+    page.goto("/offline")  # the app's own page (and its replay) is gone
+    assert page.evaluate("typeof window.reporter === 'undefined' && !document.querySelector('#job-list')")
+
+    phone_context.set_offline(False)
+    page.evaluate("navigator.serviceWorker.controller.postMessage({ type: 'replay' })")
+    deadline = time.monotonic() + 30
+    while _server_job(live_server, crew, str(job["id"]))["status"] != "accepted":
+        assert time.monotonic() < deadline, "the service worker did not send the outbox"
+        time.sleep(0.5)
+    assert [a for _, a in _client_actions(live_server, str(job["id"]))] == ["accept"]
+    page.wait_for_function(
+        """() => new Promise((resolve) => {
+            const open = indexedDB.open('crewline');
+            open.onsuccess = () => {
+                const req = open.result.transaction('outbox').objectStore('outbox').count();
+                req.onsuccess = () => resolve(req.result === 0);
+            };
+        })"""
+    )

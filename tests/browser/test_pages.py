@@ -109,6 +109,7 @@ def test_service_worker_precaches_a_versioned_shell(client: TestClient[Litestar]
     urls = precache_urls()
     assert {"/crew", "/offline", "/static/js/crew/app.js", "/vendor/leaflet/leaflet.js"} <= set(urls)
     assert any(url.endswith(".woff2") for url in urls)
+    assert not any(url.startswith("/static/js/console/") for url in urls), "staff screens are not precached"
     for url in urls:
         assert client.get(url).status_code == 200, f"{url} is precached but not served"
 

@@ -56,6 +56,8 @@ VENDOR: tuple[VendorMount, ...] = (
 
 # Screens the service worker keeps for offline use (their HTML is the app shell).
 SHELL_PAGES: tuple[str, ...] = ("/crew", "/crew/login", "/offline")
+# Static folders the crew app needs offline; other screens' files are cached when first used.
+SHELL_STATIC: tuple[str, ...] = ("css", "icons", "js/lib", "js/crew")
 
 
 def _static_files() -> list[Path]:
@@ -65,7 +67,10 @@ def _static_files() -> list[Path]:
 def precache_urls() -> list[str]:
     """Every URL the service worker stores when it installs."""
     urls = list(SHELL_PAGES)
-    urls += ["/static/" + p.relative_to(STATIC_DIR).as_posix() for p in _static_files()]
+    for path in _static_files():
+        relative = path.relative_to(STATIC_DIR).as_posix()
+        if any(relative.startswith(folder + "/") for folder in SHELL_STATIC):
+            urls.append("/static/" + relative)
     for mount in VENDOR:
         present = [name for name in mount.precache if (mount.directory / name).is_file()]
         urls += [f"/vendor/{mount.name}/{name}" for name in present]

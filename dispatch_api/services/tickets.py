@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -505,7 +505,10 @@ def _apply_filter(query: Select[Any], flt: TicketFilter, principal: Principal | 
     return query
 
 
+_PRIORITY_ORDER = case({p: i for i, p in enumerate(PRIORITIES)}, value=Ticket.priority, else_=len(PRIORITIES))
+
 SORTS = {
+    "priority": (_PRIORITY_ORDER.asc(), Ticket.sla_due_at.asc(), Ticket.id.asc()),
     "created_at": (Ticket.created_at.asc(), Ticket.id.asc()),
     "-created_at": (Ticket.created_at.desc(), Ticket.id.desc()),
     "sla_due_at": (Ticket.sla_due_at.asc(), Ticket.id.asc()),
@@ -518,8 +521,17 @@ SORTS = {
 async def search(
     session: AsyncSession, flt: TicketFilter, principal: Principal | None, offset: int, limit: int
 ) -> tuple[list[Ticket], int]:
+    errors: list[tuple[str, str]] = []
     if flt.sort not in SORTS:
-        raise FieldError([("sort", f"must be one of {', '.join(SORTS)}")])
+        errors.append(("sort", f"must be one of {', '.join(SORTS)}"))
+    unknown_states = sorted(set(flt.status) - set(states.STATES))
+    if unknown_states:
+        errors.append(("status", f"unknown {unknown_states}; one of {', '.join(states.STATES)}"))
+    unknown_priorities = sorted(set(flt.priority) - set(PRIORITIES))
+    if unknown_priorities:
+        errors.append(("priority", f"unknown {unknown_priorities}; one of {', '.join(PRIORITIES)}"))
+    if errors:
+        raise FieldError(errors)
     base = _apply_filter(select(Ticket), flt, principal)
     total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
     rows = (await session.scalars(base.order_by(*SORTS[flt.sort]).offset(offset).limit(limit))).all()

@@ -201,7 +201,7 @@ def test_search_filters_and_pages(api: Api, sample_ticket) -> None:
     assert [t["id"] for t in by_code["items"]] == [made[0]["id"]]
 
     everything = api.client.get("/api/tickets?per_page=500", headers=headers).json()
-    assert everything["total"] >= 200
+    assert everything["total"] >= 186 + 5
     d3 = api.client.get("/api/tickets?district=3&per_page=500", headers=headers).json()
     assert d3["total"] > 0 and {t["district"] for t in d3["items"]} == {3}
     referred = api.client.get("/api/tickets?status=referred&per_page=500", headers=headers).json()
@@ -217,6 +217,11 @@ def test_search_filters_and_pages(api: Api, sample_ticket) -> None:
     old = api.client.get("/api/tickets?min_age_h=24&per_page=1", headers=headers).json()["total"]
     fresh = api.client.get("/api/tickets?max_age_h=1&per_page=1", headers=headers).json()["total"]
     assert old >= 186 and fresh >= 5 and old + fresh <= everything["total"]
+    by_priority = api.client.get("/api/tickets?sort=priority&per_page=500", headers=headers).json()["items"]
+    ranks = [["urgent", "high", "normal", "low"].index(t["priority"]) for t in by_priority]
+    assert ranks == sorted(ranks) and ranks[0] == 0
+    typo = api.client.get("/api/tickets?status=triaged,trashed&priority=hot", headers=headers)
+    assert typo.status_code == 422 and {e["field"] for e in typo.json()["errors"]} == {"status", "priority"}
     bad = api.client.get("/api/tickets?district=north", headers=headers)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "district"
 

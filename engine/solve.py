@@ -47,6 +47,8 @@ class SolveOptions:
     solution_limit: int | None = None
     seed: int = 0
     workers: int = 1
+    use_pyvrp: bool = True
+    """Let PyVRP be the second search when the problem uses none of Crewline's own rules."""
 
 
 def _configs(options: SolveOptions, deadline: float) -> list[SearchConfig]:
@@ -133,10 +135,14 @@ def solve(problem: Problem, options: SolveOptions | None = None, initial: Plan |
     init = _initial_routes(problem, initial) if initial is not None else None
     configs = _configs(options, started + options.time_limit_s - _MARGIN_S)
     # a problem PyVRP models completely gets its hybrid genetic search as the second worker
-    pyvrp_second = len(configs) > 1 and init is None and _pyvrp_supports(problem, candidates, sub)
+    pyvrp_second = (
+        options.use_pyvrp and len(configs) > 1 and init is None and _pyvrp_supports(problem, candidates, sub)
+    )
     raws: list[RawSolution | None] = []
     if len(configs) > 1:
-        ctx = multiprocessing.get_context("spawn")
+        # fork starts a search at once (no re-import); the calling process runs no search threads yet
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        ctx = multiprocessing.get_context(method)
         with ProcessPoolExecutor(max_workers=len(configs) - 1, mp_context=ctx) as pool:
             futures = [
                 pool.submit(_run, problem, candidates, sub, cfg, init, pyvrp_second and k == 0)

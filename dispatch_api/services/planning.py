@@ -33,6 +33,7 @@ from dispatch_api.persistence.base import utcnow
 from dispatch_api.persistence.models import Category, Crew, CrewShift, Depot, District, Ticket
 from dispatch_api.persistence.models.field import CrewJob
 from dispatch_api.persistence.models.plans import Plan as PlanRow
+from dispatch_api.services import emergency
 from dispatch_api.services import solver_worker as worker
 from dispatch_api.services import tickets as ticket_service
 from dispatch_api.services.crew_jobs import job_payload
@@ -180,6 +181,11 @@ async def start(
     """Record a queued plan and start solving it in the background."""
     day, districts = await _validate(session, request, ctx.timezone)
     start_at = _horizon(day, ctx.timezone)
+    # A declared snow emergency raises snow work, holds deferrable work and slows travel.
+    await emergency.sweep(session, principal)
+    snow_level = request.snow_level
+    if snow_level is None:
+        snow_level = await emergency.active_level(session) or ctx.snow_level
     row = PlanRow(
         id=uuid.uuid4().hex,
         status="queued",
@@ -193,7 +199,7 @@ async def start(
         time_limit_s=float(request.time_limit_s),
         parent_id=parent_id,
         created_by_id=principal.user_id if principal else None,
-        inputs={"snow_level": ctx.snow_level if request.snow_level is None else request.snow_level},
+        inputs={"snow_level": snow_level},
     )
     session.add(row)
     await session.commit()
@@ -359,6 +365,7 @@ async def gather_inputs(session: AsyncSession, row: PlanRow, ctx: PlanContext) -
         elif job.status == "assigned":
             replannable.add(job.ticket_id)
     locked_tickets = {t for ts in locked_by_crew.values() for t in ts}
+    held = await emergency.held_ticket_ids(session)
 
     rows = (
         await session.execute(
@@ -377,7 +384,7 @@ async def gather_inputs(session: AsyncSession, row: PlanRow, ctx: PlanContext) -
         if not locked:
             if category.remit != "city" or category.skill is None or ticket.duplicate_of_id is not None:
                 continue
-            if ticket.district_code not in wanted:
+            if ticket.district_code not in wanted or ticket.id in held:
                 continue
         jobs.append(
             {

@@ -353,6 +353,15 @@ def _write_section(path: Path, command: str, results: list[Result], crews: int, 
         f"Python {platform.python_version()} ({time.strftime('%Y-%m-%d', time.gmtime())}), load average "
         f"{load:.1f} at the end. One uvicorn process on 127.0.0.1 (client and server share the machine); "
         f"{crews} crews signed in, each with {JOBS_PER_CREW} jobs; {concurrency} concurrent clients.",
+        *(
+            [
+                "",
+                "The machine was busy with other work while this ran (load above its core count): the load "
+                "generator, the server and the database all waited for a core, so these are lower bounds.",
+            ]
+            if load > (os.cpu_count() or 1)
+            else []
+        ),
         "",
         "| " + " | ".join(HEADERS) + " |",
         "| " + " | ".join("---" for _ in HEADERS) + " |",

@@ -271,6 +271,13 @@ def test_intake_offers_a_repeat_call_and_files_a_ticket(
     _shoot(page, screenshots_dir, "intake-en-referral")
     page.context.close()
 
+    phone = _page(browser, server, PHONE)
+    _sign_in(phone, "operator", "/intake")
+    phone.get_by_role("combobox", name=re.compile("موضوع")).fill("پسماند")
+    phone.get_by_role("option", name=re.compile("پسماند")).first.wait_for()
+    _shoot(phone, screenshots_dir, "intake-fa-phone")
+    phone.context.close()
+
 
 # ---------------------------------------------------------------------------------- console
 

@@ -8,7 +8,8 @@ Channels:
 - ``crew.<crew id>``: ``job.created``, ``job.updated``, ``job.removed`` (data = the crew's Job JSON);
 - ``plans``: ``plan.updated`` (plan id, status, progress) and ``plan.published``;
 - ``tickets``: ``ticket.updated`` (ticket id, status, assigned crew);
-- ``positions``: ``crew.position`` (crew id, lon, lat, accuracy, time).
+- ``positions``: ``crew.position`` (crew id, lon, lat, accuracy, time);
+- ``snow``: ``snow.updated`` (emergency or proposal changed) and ``snow.plowed`` (edge ids plowed).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ import msgspec
 PLANS_CHANNEL = "plans"
 TICKETS_CHANNEL = "tickets"
 POSITIONS_CHANNEL = "positions"
-STAFF_CHANNELS = (PLANS_CHANNEL, TICKETS_CHANNEL, POSITIONS_CHANNEL)
+SNOW_CHANNEL = "snow"
+STAFF_CHANNELS = (PLANS_CHANNEL, TICKETS_CHANNEL, POSITIONS_CHANNEL, SNOW_CHANNEL)
 
 JOB_CREATED = "job.created"
 JOB_UPDATED = "job.updated"
@@ -30,6 +32,8 @@ PLAN_UPDATED = "plan.updated"
 PLAN_PUBLISHED = "plan.published"
 TICKET_UPDATED = "ticket.updated"
 CREW_POSITION = "crew.position"
+SNOW_UPDATED = "snow.updated"
+SNOW_PLOWED = "snow.plowed"
 
 
 def crew_channel(crew_id: str) -> str:
@@ -86,3 +90,8 @@ class Announcer:
 
     def position(self, position: Mapping[str, Any]) -> None:
         self._send(POSITIONS_CHANNEL, CREW_POSITION, position)
+
+    def snow(self, event: str, data: Mapping[str, Any]) -> None:
+        if event not in (SNOW_UPDATED, SNOW_PLOWED):
+            raise ValueError(f"unknown snow event {event!r}")
+        self._send(SNOW_CHANNEL, event, data)

@@ -116,3 +116,22 @@ def test_bad_wire_input_names_the_field(mutate: Any, field: str) -> None:
     with pytest.raises(ModelError) as info:
         from_vroom(doc)
     assert info.value.field == field
+
+
+def test_problem_export_reads_back_to_the_same_rules() -> None:
+    from engine.wire import problem_to_vroom
+
+    problem, _ = from_vroom(doc_example())
+    again, ids = from_vroom(json.loads(json.dumps(problem_to_vroom(problem))))
+    assert [j.location for j in again.jobs] == [j.location for j in problem.jobs]
+    assert [j.priority for j in again.jobs] == [j.priority for j in problem.jobs]
+    assert [j.due_s for j in again.jobs] == [j.due_s for j in problem.jobs]
+    assert [c.locked for c in again.crews] == [c.locked for c in problem.crews]
+    assert [c.breaks[0].duration_s if c.breaks else None for c in again.crews] == [
+        c.breaks[0].duration_s if c.breaks else None for c in problem.crews
+    ]
+    # the named skills survive beside VROOM's integers, and the fenced crew keeps its district
+    assert {"7"} <= {s for c in again.crews for s in c.skills}
+    assert again.crews[0].districts == frozenset({1}) and not again.crews[0].may_cross_districts
+    assert again.travel_s == problem.travel_s and again.dist_m == problem.dist_m
+    assert ids.job("1") == 1

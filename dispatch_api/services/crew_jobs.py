@@ -384,4 +384,8 @@ async def _apply_once(
     payload = await job_payload(session, job, ticket, category)
     announcer.job(crew_id, JOB_UPDATED, payload)
     announcer.ticket({"id": ticket.id, "status": ticket.status, "crew_id": crew_id, "job_id": job.id})
+    if status == "done":  # a completed plow run marks its streets plowed
+        from dispatch_api.services import plowing
+
+        await plowing.job_done(session, job.id, at, announcer)
     return True, payload

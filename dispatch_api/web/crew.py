@@ -12,7 +12,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatch_api.services import crew_jobs, photos, positions
+from dispatch_api.services import crew_jobs, photos, plowing, positions
 from dispatch_api.services.city import CityContext
 from dispatch_api.services.errors import FieldError, Forbidden
 from dispatch_api.services.principal import STAFF_ROLES, Principal
@@ -158,12 +158,27 @@ async def photo_evidence(db_session: AsyncSession, photo_id: str) -> dict[str, A
     status_code=202,
 )
 async def post_position(
-    request: Request[Any, Any, Any], db_session: AsyncSession, data: PositionIn
+    request: Request[Any, Any, Any],
+    db_session: AsyncSession,
+    settings: Settings,
+    city: CityContext,
+    data: PositionIn,
 ) -> dict[str, Any]:
     principal = _crew_of(request)
     assert principal.crew_id is not None
     ping = positions.Ping(data.client_id, data.lon, data.lat, data.accuracy_m, data.at)
     applied = await positions.record(db_session, principal.crew_id, ping, announcer(request))
+    if applied:  # a plow crew's ping marks the snow-route segment it drives along
+        await plowing.position(
+            db_session,
+            settings.city_dir,
+            city.crs,
+            principal.crew_id,
+            data.lon,
+            data.lat,
+            data.at,
+            announcer(request),
+        )
     return {"applied": applied}
 
 

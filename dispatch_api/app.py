@@ -37,6 +37,7 @@ OPTIONAL_CONTROLLERS = (
     "dispatch_api.web.console",
     "dispatch_api.web.citizen",
     "dispatch_api.web.figures",
+    "dispatch_api.web.snow",
 )
 
 

@@ -51,6 +51,7 @@ function combobox(input, list, { search, label, choose }) {
     choose(item);
   };
   const render = (found, emptyText) => {
+    if (document.activeElement !== input) return; // the operator has moved on
     items = found;
     list.replaceChildren(...found.map((item, i) => h('li', {
       id: `${list.id}-${i}`, role: 'option', 'aria-selected': 'false',
@@ -136,22 +137,27 @@ function setPin(lat, lon, { fly = false } = {}) {
     } else {
       state.marker.setLatLng([lat, lon]);
     }
-    if (fly) map.setView([lat, lon], Math.max(map.getZoom(), 16));
+    if (fly) map.setView([lat, lon], Math.max(map.getZoom(), 16), { animate: false });
   }
   pinInfo.textContent = t('intake.pin.set', { lat: num(state.pin.lat, 5), lon: num(state.pin.lon, 5) });
   form.dataset.pin = `${state.pin.lon},${state.pin.lat}`;
   refreshRepeats();
 }
 
+let chosenStreet = '';
 combobox(addressInput, addressList, {
   search: async (text, render) => {
-    const answer = await api(`/api/addresses?q=${encodeURIComponent(text.split('،')[0].split(',')[0])}`);
+    const street = text.split(/[،,]/)[0].trim();
+    // After a street is chosen the operator types the house number: no new search for that.
+    if (!street || street === chosenStreet) return;
+    const answer = await api(`/api/addresses?q=${encodeURIComponent(street)}`);
     render(answer.items, t('intake.address.none'));
   },
   label: (s) => [h('span', { class: 'combo-main' }, named(s.name)),
     h('span', { class: 'combo-sub' }, config.lang === 'fa' ? s.name.en : s.name.fa)],
   choose: (street) => {
-    addressInput.value = `${named(street.name)}${config.lang === 'fa' ? '، ' : ', '}`;
+    chosenStreet = named(street.name);
+    addressInput.value = `${chosenStreet}${config.lang === 'fa' ? '، ' : ', '}`;
     addressInput.focus();
     setPin(street.lat, street.lon, { fly: true });
   },
@@ -174,11 +180,23 @@ coordinates.addEventListener('change', () => {
 
 // ------------------------------------------------------------------ repeat calls
 
+// The nearby open tickets also appear on the map, so the operator sees where they are.
+let nearbyLayer = null;
+function drawNearby(items) {
+  if (!mapApi) return;
+  const { L, map } = mapApi;
+  if (nearbyLayer) nearbyLayer.remove();
+  nearbyLayer = L.layerGroup(items.map((ticket) => L.circleMarker([ticket.lat, ticket.lon], {
+    radius: 9, color: '#8a5a00', weight: 3, fillColor: '#f2b705', fillOpacity: 0.85,
+  }).bindTooltip(`${ticket.tracking_code} · ${t(`status.${ticket.status}`)}`))).addTo(map);
+}
+
 let repeatToken = 0;
 async function refreshRepeats() {
   const token = ++repeatToken;
   if (!state.category || !state.pin || state.category.remit !== 'city') {
     repeatBox.hidden = true;
+    drawNearby([]);
     return;
   }
   const { code } = state.category;
@@ -187,6 +205,7 @@ async function refreshRepeats() {
     answer = await api(`/api/tickets/nearby?category=${code}&lon=${state.pin.lon}&lat=${state.pin.lat}`);
   } catch (error) { showError(error); return; }
   if (token !== repeatToken) return;
+  drawNearby(answer.items);
   repeatBox.hidden = false;
   if (!answer.items.length) {
     repeatList.replaceChildren(h('li', { class: 'muted' }, t('intake.repeat.none')));
@@ -272,6 +291,8 @@ form.addEventListener('submit', async (event) => {
 });
 
 form.addEventListener('reset', () => {
+  chosenStreet = '';
+  drawNearby([]);
   state.category = null;
   state.repeatOf = null;
   state.pin = null;

@@ -85,3 +85,25 @@ def shoot(page: Any, path: Path, *, full_page: bool = True) -> None:
     page.evaluate("window.scrollTo(0, 0)")
     page.wait_for_timeout(300)
     page.screenshot(path=str(path), full_page=full_page)
+
+
+def wait_outbox_empty(page: Any, timeout_ms: int = 30_000) -> None:
+    """Until the device's outbox (IndexedDB) holds nothing waiting or refused."""
+    page.wait_for_function(
+        """() => new Promise((resolve) => {
+            const open = indexedDB.open('crewline');
+            open.onsuccess = () => {
+                const req = open.result.transaction('outbox').objectStore('outbox').count();
+                req.onsuccess = () => resolve(req.result === 0);
+                req.onerror = () => resolve(false);
+            };
+            open.onerror = () => resolve(false);
+        })""",
+        timeout=timeout_ms,
+    )
+
+
+def go_offline(context: Any, page: Any) -> None:
+    """Cut the network and wait until the page itself knows it is offline."""
+    context.set_offline(True)
+    page.wait_for_function("navigator.onLine === false")

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import CrewLogin, LiveServer, crew_client, dispatcher_client
 from tests.browser.helpers import (
+    go_offline,
     outbox_waiting,
     photo_file,
     shoot,
@@ -21,6 +22,7 @@ from tests.browser.helpers import (
     unnamed_controls,
     wait_controlled,
     wait_details_cached,
+    wait_outbox_empty,
     wait_ready,
 )
 
@@ -112,7 +114,7 @@ def test_offline_work_is_kept_and_sent_once(
     wait_controlled(page)
     wait_details_cached(page, len(jobs))
 
-    phone_context.set_offline(True)
+    go_offline(phone_context, page)
     page.reload()
     wait_ready(page)
     cards = page.locator("#job-list .job-item")
@@ -181,7 +183,7 @@ def test_the_same_outbox_entry_sent_twice_is_applied_once(
     sign_in(page, crew)
     wait_controlled(page)
 
-    phone_context.set_offline(True)
+    go_offline(phone_context, page)
     page.goto(f"/crew#/jobs/{job['id']}")
     wait_ready(page)
     page.get_by_role("button", name="پذیرفتن").click()
@@ -365,7 +367,7 @@ def test_a_refused_action_is_shown_not_retried(
     sign_in(page, crew)
     wait_controlled(page)
 
-    phone_context.set_offline(True)
+    go_offline(phone_context, page)
     page.goto(f"/crew#/jobs/{job['id']}")
     wait_ready(page)
     page.get_by_role("button", name="رد کردن").click()
@@ -503,7 +505,7 @@ def test_the_service_worker_sends_the_outbox_with_no_page_open(
     wait_controlled(page)
     wait_details_cached(page, len(jobs))
 
-    phone_context.set_offline(True)
+    go_offline(phone_context, page)
     page.goto(f"/crew#/jobs/{job['id']}")
     wait_ready(page)
     page.get_by_role("button", name="پذیرفتن").click()
@@ -518,12 +520,43 @@ def test_the_service_worker_sends_the_outbox_with_no_page_open(
         assert time.monotonic() < deadline, "the service worker did not send the outbox"
         time.sleep(0.5)
     assert [a for _, a in _client_actions(live_server, str(job["id"]))] == ["accept"]
-    page.wait_for_function(
-        """() => new Promise((resolve) => {
-            const open = indexedDB.open('crewline');
-            open.onsuccess = () => {
-                const req = open.result.transaction('outbox').objectStore('outbox').count();
-                req.onsuccess = () => resolve(req.result === 0);
-            };
-        })"""
-    )
+    wait_outbox_empty(page)
+
+
+def test_travel_pause_resume_and_cannot_complete_online(
+    phone_context: Any, live_server: LiveServer, crews_with_jobs: list[CrewLogin]
+) -> None:
+    crew = crews_with_jobs[1]
+    job = next(j for j in _server_jobs(live_server, crew) if j["status"] == "assigned")
+    page = phone_context.new_page()
+    sign_in(page, crew)
+    page.goto(f"/crew#/jobs/{job['id']}")
+    wait_ready(page)
+    status = page.locator("#job-status")
+    for button, shown in (
+        ("پذیرفتن", "پذیرفته شده"),
+        ("شروع حرکت", "در راه"),
+        ("توقف", "متوقف"),
+        ("ادامه", "در راه"),  # resuming returns to where the job was paused
+    ):
+        page.get_by_role("button", name=button).click()
+        expect(status).to_have_text(shown)
+        wait_outbox_empty(page)
+    assert _server_job(live_server, crew, str(job["id"]))["status"] == "en_route"
+
+    page.get_by_role("button", name="انجام‌پذیر نیست").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("textbox").fill("محل بسته است")
+    dialog.get_by_role("button", name="ذخیره").click()
+    expect(status).to_have_text("انجام نشد")
+    wait_outbox_empty(page)
+    expect(page.locator("#job-finished")).to_be_visible()
+    assert _server_job(live_server, crew, str(job["id"]))["status"] == "cannot_complete"
+    actions = [a for _, a in _client_actions(live_server, str(job["id"]))]
+    assert actions == ["accept", "start_travel", "pause", "resume", "cannot_complete"]
+    with sqlite3.connect(live_server.data_dir / "crewline.db") as db:
+        reason = db.execute(
+            "SELECT reason FROM job_actions WHERE job_id = ? AND action = 'cannot_complete'",
+            (str(job["id"]),),
+        ).fetchone()
+    assert reason == ("محل بسته است",)

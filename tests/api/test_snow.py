@@ -290,7 +290,7 @@ def _length_deg(feature: dict[str, Any]) -> float:
 @pytest.fixture(autouse=True)
 def _no_pending(api: Api) -> Any:
     yield
-    from dispatch_api.services import plowing, planning
+    from dispatch_api.services import planning, plowing
 
     api.client.blocking_portal.call(plowing.wait_for_background)
     api.client.blocking_portal.call(planning.wait_for_background)

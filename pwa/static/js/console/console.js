@@ -391,7 +391,7 @@ function renderTimeline(plan) {
         'aria-pressed': selected ? 'true' : 'false',
         dataset: { ticketId: stop.ticket_id, crewId: route.crew_id, sequence: stop.sequence },
         onclick: () => selectVisit(stop, route.crew_id),
-      }, String(stop.sequence));
+      }, num(stop.sequence));
     }))));
   box.replaceChildren(h('div', { class: 'timeline-scale', 'aria-hidden': 'true' }, ...ticks), ...rows);
 }

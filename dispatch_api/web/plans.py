@@ -32,12 +32,15 @@ class ReplanIn(msgspec.Struct, forbid_unknown_fields=True):
     time_limit_s: Annotated[float, msgspec.Meta(ge=0.5, le=planning.MAX_TIME_LIMIT_S)] | None = None
 
 
+TicketId = Annotated[int, msgspec.Meta(ge=1, le=2**63 - 1)]
+
+
 class InsertIn(msgspec.Struct, forbid_unknown_fields=True):
-    ticket_id: int
+    ticket_id: TicketId
 
 
 class MoveIn(msgspec.Struct, forbid_unknown_fields=True):
-    ticket_id: int
+    ticket_id: TicketId
     crew_id: str
     position: Annotated[int, msgspec.Meta(ge=1)]
 

@@ -30,7 +30,8 @@ const SYNC_TAG = 'crewline-outbox';
 const NOTICED_FIELDS = ['sequence', 'eta', 'priority', 'address', 'description', 'sla_due_at'];
 
 const state = {
-  crew: null, jobs: [], jobId: null, you: null, map: null, retryTimer: null, events: null, fresh: new Set(),
+  crew: null, jobs: [], jobId: null, you: null, map: null, mapKey: null, retryTimer: null, events: null,
+  fresh: new Set(),
 };
 const objectUrls = [];
 
@@ -125,8 +126,8 @@ function jobCard(job) {
       class: `job-card status-${job.status} priority-${job.priority}${state.fresh.has(job.id) ? ' is-fresh' : ''}`,
       href: `#/jobs/${encodeURIComponent(job.id)}`,
     },
-      el('span', { class: 'job-seq', 'aria-label': t('job.sequence', { n: job.sequence ?? 0 }) },
-        localDigits(job.sequence ?? '·')),
+      el('span', { class: 'visually-hidden', text: t('job.sequence', { n: job.sequence ?? 0 }) }),
+      el('span', { class: 'job-seq', 'aria-hidden': 'true' }, localDigits(job.sequence ?? '·')),
       el('span', { class: 'job-main' },
         el('span', { class: 'job-line' },
           el('strong', { class: 'job-category', text: categoryName(job) }),
@@ -222,10 +223,17 @@ async function renderJob() {
 
   $('#legend-you').hidden = !state.you;
   if (!state.map) state.map = new JobMap($('#map'));
-  const drawn = await state.map.show(job, state.you);
-  const note = $('#map-note');
-  note.hidden = drawn.route;
-  note.textContent = t('job.map.no_route');
+  // Redraw (and re-fit) only when the job or its route changed, so a crew's own panning stays put.
+  const mapKey = `${job.id}|${job.version}|${job.route ? job.route.coordinates.length : 0}`;
+  if (mapKey !== state.mapKey) {
+    state.mapKey = mapKey;
+    const drawn = await state.map.show(job, state.you);
+    const note = $('#map-note');
+    note.hidden = drawn.route;
+    note.textContent = t('job.map.no_route');
+  } else if (state.you) {
+    state.map.setYou(state.you);
+  }
 }
 
 function askReason(title, label, required) {
@@ -302,6 +310,7 @@ async function addPhotos(input) {
 function route() {
   const match = location.hash.match(/^#\/jobs\/(.+)$/);
   state.jobId = match ? decodeURIComponent(match[1]) : null;
+  if (!state.jobId) state.mapKey = null;  // the map is redrawn (and re-sized) when a job opens again
   $('#view-today').hidden = Boolean(state.jobId);
   $('#view-job').hidden = !state.jobId;
 }

@@ -267,6 +267,20 @@ async def run_plan(ctx: PlanContext, plan_id: str) -> None:
         task = {"inputs": inputs, "matrices": blob, "time_limit_s": time_limit, "previous": previous}
         result = await ctx.pool.run(worker.solve_task, task)
         await _stage(ctx, plan_id, "done", 100, status="done", result=result, finished_at=utcnow())
+    except asyncio.CancelledError:
+        # The server is stopping: say so on the plan instead of leaving it 'running' for ever.
+        try:
+            await _stage(
+                ctx,
+                plan_id,
+                "failed",
+                100,
+                status="failed",
+                finished_at=utcnow(),
+                error="the server stopped during this plan; start it again",
+            )
+        finally:
+            raise
     except Exception as exc:
         log.exception("plan %s failed", plan_id)
         try:

@@ -21,13 +21,14 @@ from dispatch_api.web.pages.console import CONSOLE_PAGES
 from dispatch_api.web.pages.crew import CREW_PAGES
 from dispatch_api.web.pages.figures import FIGURES_PAGES
 from dispatch_api.web.pages.intake import INTAKE_PAGES
+from dispatch_api.web.pages.snow import SNOW_PAGES
 
 __all__ = ["page_handlers", "template_config"]
 
 
 def page_handlers() -> list[Any]:
     """Every HTML page, `/sw.js`, `/manifest.webmanifest`, `/static/...` and `/vendor/...`."""
-    staff_and_citizen = [*CONSOLE_PAGES, *INTAKE_PAGES, *CITIZEN_PAGES, *FIGURES_PAGES]
+    staff_and_citizen = [*CONSOLE_PAGES, *INTAKE_PAGES, *CITIZEN_PAGES, *FIGURES_PAGES, *SNOW_PAGES]
     return [*CREW_PAGES, *staff_and_citizen, service_worker, manifest, *asset_routers()]
 
 

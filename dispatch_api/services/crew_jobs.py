@@ -58,7 +58,7 @@ class ActionCommand:
     materials: list[Any] | dict[str, Any] | None = None
 
 
-def allowed_actions(status: str, paused_from: str | None = None) -> list[str]:
+def allowed_actions(status: str) -> list[str]:
     """Actions that may be applied to a job in ``status`` right now."""
     if status in FINAL:
         return []
@@ -247,7 +247,7 @@ class _Step:
 def _plan_steps(job: CrewJob, action: str) -> list[_Step] | None:
     """The states the job passes through for ``action``, or None when it cannot apply now."""
     status = job.status
-    if action not in allowed_actions(status, job.paused_from):
+    if action not in allowed_actions(status):
         return None
     if action == "resume":
         return [_Step(job.paused_from or "on_site", False)]
@@ -344,7 +344,7 @@ async def _apply_once(
             f"job {job.id}",
             job.status,
             _FORWARD.get(cmd.action, cmd.action),
-            allowed_actions(job.status, job.paused_from),
+            allowed_actions(job.status),
         )
     status = last_from = job.status
     for step in steps:

@@ -460,8 +460,9 @@ async def publish(
     events: list[tuple[str, str, CrewJob]] = []
     created = updated = removed = 0
     skipped: list[dict[str, Any]] = []
+    tickets = {t.id: t for t in (await session.scalars(select(Ticket).where(Ticket.id.in_(in_plan)))).all()}
     for ticket_id in sorted(in_plan):
-        ticket = await session.get(Ticket, ticket_id)
+        ticket = tickets.get(ticket_id)
         if ticket is None:
             continue
         job = existing.get(ticket_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -87,7 +87,6 @@ class CityContext:
     district_names: dict[int, tuple[str, str]]
     locate: Locator
     crs: str
-    stale: bool = field(default=False)
 
     @classmethod
     async def load(cls, session: AsyncSession, folder: Path) -> CityContext:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch_api.services.city import CityContext
 from dispatch_api.services.errors import FieldError
 from dispatch_api.services.principal import Principal
-from dispatch_api.services.tickets import IntakeData, _validate_intake, intake
+from dispatch_api.services.tickets import IntakeData, intake, validate_intake
 
 REQUIRED = ("category", "lon", "lat")
 OPTIONAL = (
@@ -94,7 +94,7 @@ async def import_csv(
 ) -> ImportResult:
     rows, lines, errors = _parse(text)
     for data, line in zip(rows, lines, strict=True):
-        errors.extend((f"row {line}.{f}", m) for f, m in _validate_intake(city, data))
+        errors.extend((f"row {line}.{f}", m) for f, m in validate_intake(city, data))
     if errors:
         raise FieldError(errors)
     if not rows:

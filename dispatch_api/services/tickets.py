@@ -212,7 +212,7 @@ def _set_status(
 # ---------------------------------------------------------------- intake
 
 
-def _validate_intake(city: CityContext, data: IntakeData) -> list[tuple[str, str]]:
+def validate_intake(city: CityContext, data: IntakeData) -> list[tuple[str, str]]:
     errors: list[tuple[str, str]] = []
     if city.category(data.category) is None:
         known = ", ".join(sorted(city.categories)) or "none loaded"
@@ -256,7 +256,7 @@ async def intake(
     commit: bool = True,
 ) -> IntakeResult:
     """File a call: a new ticket, or (with `repeat_of`) a repeat call linked to an existing one."""
-    errors = _validate_intake(city, data)
+    errors = validate_intake(city, data)
     if errors:
         raise FieldError(errors)
     actor = Actor.of(principal, actor_name)

@@ -21,7 +21,8 @@ async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]
 
 async def provide_city(state: State, db_session: AsyncSession) -> CityContext:
     city: CityContext | None = state.get("city")
-    if city is None or city.stale:
+    # Built once per process; an empty store (city not loaded yet) is looked at again next time.
+    if city is None or not city.categories:
         city = await CityContext.load(db_session, state.settings.city_dir)
         state.city = city
     return city

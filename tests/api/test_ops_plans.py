@@ -13,7 +13,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from sqlalchemy import select
 
+from dispatch_api.persistence.models import Category, Ticket
 from tests.api.ops_fixtures import *  # noqa: F403
 from tests.api.ops_fixtures import SAMPLE_CITY, OpsEnv
 
@@ -72,6 +74,27 @@ async def test_plan_runs_end_to_end_and_reaches_the_crews(
 
     summary = plan["summary"]
     assert summary["tickets"] > 20 and summary["assigned"] > 10
+    planned = [s["ticket_id"] for r in plan["routes"] for s in r["stops"]] + [
+        u["ticket_id"] for u in plan["unassigned"]
+    ]
+    assert len(planned) == len(set(planned)), "every ticket is planned once"
+    async with env.db.sessionmaker() as session:
+        expected = set(
+            (
+                await session.scalars(
+                    select(Ticket.id)
+                    .join(Category, Category.code == Ticket.category_code)
+                    .where(
+                        Ticket.status.in_(("new", "triaged", "reopened")),
+                        Ticket.district_code.in_(DISTRICTS),
+                        Ticket.duplicate_of_id.is_(None),
+                        Category.remit == "city",
+                        Category.skill.is_not(None),
+                    )
+                )
+            ).all()
+        )
+    assert set(planned) == expected, "the open, dispatchable tickets of the districts, no referrals"
     assert summary["assigned"] + summary["unassigned"] == summary["tickets"]
     assert plan["cost"]["total"] == sum(v for k, v in plan["cost"].items() if k != "total")
     assert all(u["reason"] in REASONS and u["detail"] for u in plan["unassigned"])

@@ -87,6 +87,11 @@ def test_contractor_manager_sees_only_own_crews_and_districts(api: Api) -> None:
     assert {t["district"] for t in tickets["items"]} <= districts
     contractors = api.client.get("/api/contractors", headers=manager).json()
     assert [c["id"] for c in contractors["items"]] == [own]
+    dispatcher = api.headers("dispatcher")
+    all_tickets = api.client.get("/api/tickets?per_page=500", headers=dispatcher).json()["items"]
+    elsewhere = next(t for t in all_tickets if t["district"] is not None and t["district"] not in districts)
+    assert api.client.get(f"/api/tickets/{elsewhere['id']}", headers=manager).status_code == 404
+    assert api.client.get(f"/api/tickets/{elsewhere['id']}/events", headers=manager).status_code == 404
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import asyncio
 import io
 import uuid
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
@@ -71,6 +72,8 @@ async def test_job_list_is_in_route_order_with_the_contract_shape(ops_env: OpsEn
     assert set(detail.json()["depot"]) == {"lon", "lat"}
     other_day = await env.client.get("/api/crew/jobs?date=2020-01-01", headers=auth)
     assert other_day.json()["items"] == []
+    today = await env.client.get("/api/crew/jobs", headers=auth)
+    assert today.json()["date"] == datetime.now(ZoneInfo("Asia/Tehran")).date().isoformat()
 
 
 async def test_resending_an_action_ten_times_applies_it_once(ops_env: OpsEnv) -> None:

@@ -144,10 +144,11 @@ def _line(a: list[float], b: list[float], snow_level: int) -> list[list[float]]:
     return [[round(x, 6), round(y, 6)] for x, y in geometry.coords]
 
 
-def _route_json(inputs: dict[str, Any], route: Route, horizon_start: datetime) -> dict[str, Any]:
+def _route_json(
+    inputs: dict[str, Any], jobs: dict[str, dict[str, Any]], route: Route, horizon_start: datetime
+) -> dict[str, Any]:
     points = inputs["points"]
     crew = next(c for c in inputs["crews"] if c["id"] == route.crew_id)
-    jobs = {str(j["ticket_id"]): j for j in inputs["jobs"]}
     snow = int(inputs.get("snow_level", 0))
     stops: list[dict[str, Any]] = []
     breaks: list[dict[str, Any]] = []
@@ -214,7 +215,8 @@ def _route_json(inputs: dict[str, Any], route: Route, horizon_start: datetime) -
 def plan_json(inputs: dict[str, Any], plan: Plan) -> dict[str, Any]:
     """A plan as the API shows it: routes with ETAs and lines, unassigned tickets with reasons, cost."""
     horizon_start = datetime.fromisoformat(inputs["horizon_start"])
-    routes = [_route_json(inputs, r, horizon_start) for r in plan.routes]
+    jobs = {str(j["ticket_id"]): j for j in inputs["jobs"]}
+    routes = [_route_json(inputs, jobs, r, horizon_start) for r in plan.routes]
     cost = plan.cost
     return {
         "solver": plan.solver,

@@ -48,6 +48,8 @@ def test_outside_the_city_stays_new_with_a_reason(api: Api, sample_ticket) -> No
 def test_sla_follows_the_working_calendar_or_runs_around_the_clock(api: Api) -> None:
     # Wed 2026-01-14 13:00 Tehran (09:30Z). stray_dogs: 24 working hours; Friday is the weekend and
     # Saturday 2026-01-17 a holiday in city.json: Wed 2 h + Thu 8 h + Sun 8 h + Mon 6 h → Mon 13:00.
+    city = api.client.get("/api/city").json()
+    assert "2026-01-17" in city["holidays"] and city["working_hours"] == {"start": "07:00", "end": "15:00"}
     csv_text = (
         "category,lon,lat,address,created_at\n"
         "stray_dogs,52.53,29.62,calendar test,2026-01-14T09:30:00Z\n"

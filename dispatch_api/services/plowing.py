@@ -193,7 +193,9 @@ async def demand(session: AsyncSession, city_dir: Path, crs: str) -> dict[str, A
     since = row.start_at if row is not None else None
     units = await _units(session)
     proposal = await latest_proposal(session, row.id) if row is not None else None
-    assignment = effective_assignment(proposal) if proposal is not None and proposal.result else {}
+    # units after the moves, while a finished proposal waits for approval
+    pending = proposal is not None and proposal.status == "done" and proposal.result
+    assignment = effective_assignment(proposal) if pending and proposal is not None else {}
     codes = (await session.scalars(select(District).order_by(District.code))).all()
     out = []
     for d in codes:
@@ -689,8 +691,9 @@ async def _give_runs(
 async def runs_of(session: AsyncSession, proposal_id: str) -> list[dict[str, Any]]:
     rows = (
         await session.execute(
-            select(SnowPlowRun, CrewJob.status)
+            select(SnowPlowRun, CrewJob.status, Crew.name_fa, Crew.name_en)
             .join(CrewJob, CrewJob.id == SnowPlowRun.job_id)
+            .join(Crew, Crew.id == SnowPlowRun.crew_id)
             .where(SnowPlowRun.proposal_id == proposal_id)
             .order_by(SnowPlowRun.district, SnowPlowRun.equipment_id)
         )
@@ -700,6 +703,7 @@ async def runs_of(session: AsyncSession, proposal_id: str) -> list[dict[str, Any
             "plow_id": r.equipment_id,
             "district": r.district,
             "crew_id": r.crew_id,
+            "crew_name": {"fa": name_fa, "en": name_en},
             "job_id": r.job_id,
             "ticket_id": r.ticket_id,
             "segments": len(r.edge_ids),
@@ -708,7 +712,7 @@ async def runs_of(session: AsyncSession, proposal_id: str) -> list[dict[str, Any
             "status": status,
             "completed_at": _iso(r.completed_at),
         }
-        for r, status in rows
+        for r, status, name_fa, name_en in rows
     ]
 
 

@@ -89,9 +89,16 @@ async function drawRoutes() {
   }).addTo(view.map);
   routesKey = key;
   countRoutes();
-  if (districts.length && data.features.length) {
-    view.map.fitBounds(routesLayer.getBounds(), { padding: [16, 16] });
-  }
+  fit();
+}
+
+// Show the declared districts' routes, or the whole city, once the panels have taken their room.
+function fit() {
+  view.map.invalidateSize();
+  const [minLon, minLat, maxLon, maxLat] = view.city.bbox;
+  const bounds = routesKey && routesLayer && routesLayer.getLayers().length
+    ? routesLayer.getBounds() : view.L.latLngBounds([[minLat, minLon], [maxLat, maxLon]]);
+  view.map.fitBounds(bounds, { padding: [16, 16] });
 }
 
 // ------------------------------------------------------------------ demand bars
@@ -120,13 +127,14 @@ function drawDemand() {
       : '';
     const changed = d.proposed_units && (d.proposed_units.plow !== d.units.plow || d.proposed_units.salt_spreader !== d.units.salt_spreader);
     return h('li', { class: `demand-row${declared.has(d.district) ? ' is-declared' : ''}` },
-      h('span', { class: 'demand-name' }, `${num(d.district)} · ${name}`),
+      h('span', { class: 'demand-head' },
+        h('span', { class: 'demand-name' }, `${num(d.district)} · ${name}`),
+        h('span', { class: 'demand-km' }, t('snow.bar.km', { km: num(km, 1), plowed: num(plowed, 1) }))),
       bar,
-      h('span', { class: 'demand-km' }, t('snow.bar.km', { km: num(km, 1), plowed: num(plowed, 1) })),
       h('span', { class: 'demand-units' },
         unitBlocks(d.units.plow, 'plow', now), unitBlocks(d.units.salt_spreader, 'salt', now),
-        h('span', { class: 'demand-units-text' }, now)),
-      after ? h('span', { class: `demand-after${changed ? ' is-changed' : ''}` }, after) : null);
+        h('span', { class: 'demand-units-text' }, now),
+        after ? h('span', { class: `demand-after${changed ? ' is-changed' : ''}` }, `· ${after}`) : null));
   }));
 }
 
@@ -157,6 +165,7 @@ function drawProposal() {
   $('hand-apply').disabled = approving || !p || p.status !== 'done';
   $('propose-button').disabled = approving || busy;
   $('hand-move').hidden = !p || p.status !== 'done';
+  $('approve-button').hidden = Boolean(p && p.status === 'approved');
   if (approving) status.textContent = t('snow.approving');
   else if (!p) status.textContent = t('snow.proposal.none');
   else if (busy) status.textContent = t('snow.proposal.running');
@@ -175,7 +184,7 @@ function drawProposal() {
     const chosen = unitSelect.value;
     const targets = Object.fromEntries(moves.map((m) => [m.unit_id, m.to_district]));
     unitSelect.replaceChildren(...p.units.map((u) => h('option', { value: u.id },
-      `${unitName(u)} · ${num(targets[u.id] || u.district)}`)));
+      `${u.id} → ${num(targets[u.id] || u.district)}`)));
     if (chosen) unitSelect.value = chosen;
     const districtSelect = $('hand-district');
     if (!districtSelect.options.length) {
@@ -189,9 +198,9 @@ function drawRuns() {
   $('runs-box').hidden = !state.runs.length;
   $('run-list').replaceChildren(...state.runs.map((r) => h('li', { class: `run-item status-${r.status}` },
     h('span', {}, t('snow.run', {
-      unit: r.plow_id, district: num(r.district), crew: r.crew_id, km: num(r.length_m / 1000, 1), h: num(r.duration_s / 3600, 1),
+      unit: r.plow_id, district: num(r.district), crew: (r.crew_name && (config.lang === 'fa' ? r.crew_name.fa : r.crew_name.en)) || r.crew_id, km: num(r.length_m / 1000, 1), h: num(r.duration_s / 3600, 1),
     })),
-    h('span', { class: 'badge badge-status' }, r.status === 'done' ? t('snow.run.done') : t(`status.${r.status}`)))));
+    h('span', { class: 'badge badge-status' }, r.status === 'done' ? t('snow.run.done') : t(config.strings[`snow.job.${r.status}`] ? `snow.job.${r.status}` : `status.${r.status}`)))));
 }
 
 async function refresh() {
@@ -202,7 +211,9 @@ async function refresh() {
   drawProposal();
   drawRuns();
   drawDemand();
+  const firstDraw = !routesLayer;
   await drawRoutes();
+  if (firstDraw) fit();
   const p = state.proposal;
   clearTimeout(pollTimer);
   if (p && (p.status === 'queued' || p.status === 'running')) pollTimer = setTimeout(() => refresh().catch(showError), 2000);

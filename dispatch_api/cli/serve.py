@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -73,7 +74,9 @@ async def _load(settings: object) -> object:
                 bar.update(tasks[stage], completed=done, total=total)  # type: ignore[arg-type]
 
             async with db.sessionmaker() as session:
-                report = await seed.seed_city(session, data, progress=progress)
+                report = await seed.seed_city(
+                    session, data, progress=progress, replay_at=datetime.now(UTC)
+                )
         return report
     finally:
         await db.dispose()

@@ -4,9 +4,11 @@ accounts and an Open311 key, and the day's tickets through the same intake as a 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from shapely.geometry import mapping
 from sqlalchemy import func, select
@@ -180,10 +182,30 @@ async def seed_demo_accounts(session: AsyncSession, data: CityData) -> list[tupl
     return made
 
 
+def replay_shift(created: Sequence[datetime], timezone: str, now: datetime) -> timedelta:
+    """Whole days that move a recorded day of calls to the latest local day on which every call
+    has already come in by `now`, so a demo's tickets are today's (or yesterday's) rather than
+    months overdue. Times of day are kept."""
+    if not created:
+        return timedelta(0)
+    tz = ZoneInfo(timezone)
+    first_day = min(created).astimezone(tz).date()
+    shift = timedelta(days=(now.astimezone(tz).date() - first_day).days)
+    while max(created) + shift > now:
+        shift -= timedelta(days=1)
+    return shift
+
+
 async def load_day_tickets(
-    session: AsyncSession, city: CityContext, data: CityData, report: SeedReport, progress: Progress = _noop
+    session: AsyncSession,
+    city: CityContext,
+    data: CityData,
+    report: SeedReport,
+    progress: Progress = _noop,
+    shift: timedelta = timedelta(0),
 ) -> None:
-    """The day's calls in time order through intake; a call with `repeat_of` links to its ticket."""
+    """The day's calls in time order through intake; a call with `repeat_of` links to its ticket.
+    `shift` moves every call by the same amount (see `replay_shift`)."""
     by_ref: dict[str, int] = {}
     calls = sorted(data.tickets_day, key=lambda t: t.created_at)
     progress("tickets", 0, len(calls))
@@ -208,7 +230,7 @@ async def load_day_tickets(
                     repeat_of=repeat_of,
                     source="phone",
                     external_ref=t.id,
-                    created_at=t.created_at,
+                    created_at=t.created_at + shift,
                 ),
                 None,
                 reopen_days=3650,
@@ -234,8 +256,12 @@ async def seed_city(
     tickets: bool = True,
     progress: Progress = _noop,
     open311_key: str = OPEN311_DEMO_KEY,
+    replay_at: datetime | None = None,
 ) -> SeedReport:
-    """Load everything once; a store that already has the city is left as it is."""
+    """Load everything once; a store that already has the city is left as it is.
+
+    With `replay_at` (the demo passes the current time) the recorded day of calls is replayed on the
+    latest day that ends before it; without it the calls keep their recorded dates (tests)."""
     report = SeedReport()
     if await is_loaded(session):
         report.counts = {"tickets": int(await session.scalar(select(func.count()).select_from(Ticket)) or 0)}
@@ -247,7 +273,10 @@ async def seed_city(
     report.loaded_reference = True
     if tickets:
         city = await CityContext.load(session, data.folder)
-        await load_day_tickets(session, city, data, report, progress)
+        shift = timedelta(0)
+        if replay_at is not None:
+            shift = replay_shift([t.created_at for t in data.tickets_day], data.city.timezone, replay_at)
+        await load_day_tickets(session, city, data, report, progress, shift)
     return report
 
 

@@ -217,6 +217,15 @@ def test_coordinator_declares_approves_and_watches_the_plows(
             assert client.post("/api/crew/positions", json=ping).status_code == 202
     page.wait_for_function("Number(document.getElementById('snow-map').dataset.plowed) >= 1")
     assert "برف‌روبی شد" in page.locator("#screen-notice").inner_text()
+    # the crew finishes its plow run: every street of it turns green on the map
+    with crew_client(server, crew) as client:
+        for action in ("accept", "complete"):
+            sent = {"client_id": uuid.uuid4().hex, "action": action, "at": datetime.now(UTC).isoformat()}
+            assert client.post(f"/api/crew/jobs/{run['job_id']}/actions", json=sent).status_code == 200
+    page.wait_for_function(
+        "(n) => Number(document.getElementById('snow-map').dataset.plowed) >= n", arg=run["segments"]
+    )
+    page.locator("#run-list li.status-done").first.wait_for()
     page.locator("#active-box").scroll_into_view_if_needed()
     _assert_named(page)
     _no_overflow(page)

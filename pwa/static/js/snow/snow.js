@@ -109,6 +109,19 @@ function unitBlocks(count, kind, label) {
   return h('span', { class: 'unit-row', title: label }, blocks);
 }
 
+function hours(seconds) {
+  return seconds === null || seconds === undefined ? t('snow.clear.never') : t('snow.clear.hours', { h: num(seconds / 3600, 1) });
+}
+
+// Tier 1 clear time as the storm found the units, and with the proposal's moves.
+function clearTimes(district) {
+  const p = state.proposal;
+  if (!p || !state.emergency || !state.emergency.districts.includes(district)) return '';
+  const row = (p.districts || []).find((d) => d.district === district);
+  if (!row) return '';
+  return t('snow.clear', { before: hours(row.before_s[0]), after: hours(row.after_s[0]) });
+}
+
 function drawDemand() {
   const list = $('demand-bars');
   const maxKm = Math.max(1, ...demandItems.map((d) => d.route_km['1'] + d.route_km['2'] + d.route_km['3']));
@@ -125,6 +138,7 @@ function drawDemand() {
     const after = d.proposed_units
       ? t('snow.bar.proposed', { plows: num(d.proposed_units.plow), spreaders: num(d.proposed_units.salt_spreader) })
       : '';
+    const clear = clearTimes(d.district);
     const changed = d.proposed_units && (d.proposed_units.plow !== d.units.plow || d.proposed_units.salt_spreader !== d.units.salt_spreader);
     return h('li', { class: `demand-row${declared.has(d.district) ? ' is-declared' : ''}` },
       h('span', { class: 'demand-head' },
@@ -134,7 +148,8 @@ function drawDemand() {
       h('span', { class: 'demand-units' },
         unitBlocks(d.units.plow, 'plow', now), unitBlocks(d.units.salt_spreader, 'salt', now),
         h('span', { class: 'demand-units-text' }, now),
-        after ? h('span', { class: `demand-after${changed ? ' is-changed' : ''}` }, `· ${after}`) : null));
+        after ? h('span', { class: `demand-after${changed ? ' is-changed' : ''}` }, `· ${after}`) : null),
+      clear ? h('span', { class: 'demand-clear' }, clear) : null);
   }));
 }
 

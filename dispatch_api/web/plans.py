@@ -32,7 +32,7 @@ class ReplanIn(msgspec.Struct, forbid_unknown_fields=True):
     time_limit_s: Annotated[float, msgspec.Meta(ge=0.5, le=planning.MAX_TIME_LIMIT_S)] | None = None
 
 
-TicketId = Annotated[int, msgspec.Meta(ge=1, le=2**63 - 1)]
+TicketId = Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
 
 
 class InsertIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -27,9 +26,8 @@ from dispatch_api.services.events import (
 )
 from dispatch_api.settings import Settings
 from dispatch_api.web.events import event_stream, make_channels_plugin
-from tests.api.ops_fixtures import SAMPLE_CITY, create_job, ops_template_sqlite, serve
-
-__all__ = ["ops_template_sqlite"]
+from tests.api.conftest import Store, fresh_database_url
+from tests.api.ops_helpers import CREWS, SAMPLE_CITY, create_job, serve
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -114,17 +112,17 @@ def test_redis_backend_shares_events_between_two_app_instances() -> None:
 
 
 def test_the_app_streams_job_changes_to_their_crew_and_positions_to_staff(
-    ops_template_sqlite: Path, tmp_path: Path
+    seeded_store: Store, tmp_path: Path
 ) -> None:
-    shutil.copyfile(ops_template_sqlite, tmp_path / "crewline.db")
-    url = f"sqlite+aiosqlite:///{tmp_path / 'crewline.db'}"
+    url = fresh_database_url(seeded_store, tmp_path)
     settings = Settings(data_dir=tmp_path, database_url=url, city_dir=SAMPLE_CITY, secret_key="sse-test")
-    crews = {c["id"]: c for c in json.loads((SAMPLE_CITY / "crews.json").read_text(encoding="utf-8"))}
+    crews = CREWS
 
     async def make() -> tuple[str, int]:
         db = Database(url)
         try:
-            return await create_job(db, crews["crew-01"], 1, date(2026, 1, 13))
+            async with db.sessionmaker() as session:
+                return await create_job(session, "crew-01")
         finally:
             await db.dispose()
 

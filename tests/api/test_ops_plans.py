@@ -4,7 +4,6 @@ insertion and hand moves."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 import uuid
@@ -14,23 +13,24 @@ from typing import Any
 import numpy as np
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch_api.persistence.models import Category, Ticket
-from tests.api.ops_fixtures import *  # noqa: F403
-from tests.api.ops_fixtures import SAMPLE_CITY, OpsEnv
+from tests.api.conftest import Api
+from tests.api.ops_helpers import SAMPLE_CITY, SERVICE_DATE
 
-pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 DISTRICTS = [1, 2]
 REASONS = {"no_skill", "outside_districts", "capacity", "window_unreachable", "dropped_for_priority"}
 
 
-async def _finished(env: OpsEnv, plan_id: str, timeout_s: float = 180.0) -> dict[str, Any]:
-    staff = await env.staff()
+def _finished(api: Api, plan_id: str, timeout_s: float = 180.0) -> dict[str, Any]:
+    staff = api.headers("dispatcher")
     deadline = time.monotonic() + timeout_s
     seen: list[int] = []
     while True:
-        reply = await env.client.get(f"/api/plans/{plan_id}", headers=staff)
+        reply = api.client.get(f"/api/plans/{plan_id}", headers=staff)
         assert reply.status_code == 200, reply.text
         body: dict[str, Any] = reply.json()
         seen.append(body["progress"])
@@ -40,7 +40,7 @@ async def _finished(env: OpsEnv, plan_id: str, timeout_s: float = 180.0) -> dict
             assert seen == sorted(seen), f"progress went backwards: {seen}"
             return body
         assert time.monotonic() < deadline, f"plan still {body['status']} after {timeout_s} s"
-        await asyncio.sleep(0.25)
+        time.sleep(0.25)
 
 
 @pytest.fixture(scope="module")
@@ -53,24 +53,21 @@ def graph() -> Any:
 
 
 @pytest.fixture(scope="module")
-def published(ops_env: OpsEnv) -> dict[str, Any]:
+def published(api: Api) -> dict[str, Any]:
     return {}
 
 
-async def test_plan_runs_end_to_end_and_reaches_the_crews(
-    ops_env: OpsEnv, graph: Any, published: dict[str, Any]
-) -> None:
-    env = ops_env
-    staff = await env.staff("dispatcher")
-    started = await env.client.post(
+def test_plan_runs_end_to_end_and_reaches_the_crews(api: Api, graph: Any, published: dict[str, Any]) -> None:
+    staff = api.headers("dispatcher")
+    started = api.client.post(
         "/api/plans",
-        json={"date": env.service_date.isoformat(), "districts": DISTRICTS, "time_limit_s": 2},
+        json={"date": SERVICE_DATE.isoformat(), "districts": DISTRICTS, "time_limit_s": 2},
         headers=staff,
     )
     assert started.status_code == 202, started.text
     assert started.json()["status"] in ("queued", "running")
     assert started.headers["location"] == f"/api/plans/{started.json()['id']}"
-    plan = await _finished(env, started.json()["id"])
+    plan = _finished(api, started.json()["id"])
 
     summary = plan["summary"]
     assert summary["tickets"] > 20 and summary["assigned"] > 10
@@ -78,22 +75,22 @@ async def test_plan_runs_end_to_end_and_reaches_the_crews(
         u["ticket_id"] for u in plan["unassigned"]
     ]
     assert len(planned) == len(set(planned)), "every ticket is planned once"
-    async with env.db.sessionmaker() as session:
-        expected = set(
-            (
-                await session.scalars(
-                    select(Ticket.id)
-                    .join(Category, Category.code == Ticket.category_code)
-                    .where(
-                        Ticket.status.in_(("new", "triaged", "reopened")),
-                        Ticket.district_code.in_(DISTRICTS),
-                        Ticket.duplicate_of_id.is_(None),
-                        Category.remit == "city",
-                        Category.skill.is_not(None),
-                    )
-                )
-            ).all()
+
+    async def dispatchable(session: AsyncSession) -> set[int]:
+        rows = await session.scalars(
+            select(Ticket.id)
+            .join(Category, Category.code == Ticket.category_code)
+            .where(
+                Ticket.status.in_(("new", "triaged", "reopened")),
+                Ticket.district_code.in_(DISTRICTS),
+                Ticket.duplicate_of_id.is_(None),
+                Category.remit == "city",
+                Category.skill.is_not(None),
+            )
         )
+        return set(rows.all())
+
+    expected = api.db(dispatchable)
     assert set(planned) == expected, "the open, dispatchable tickets of the districts, no referrals"
     assert summary["assigned"] + summary["unassigned"] == summary["tickets"]
     assert plan["cost"]["total"] == sum(v for k, v in plan["cost"].items() if k != "total")
@@ -115,71 +112,65 @@ async def test_plan_runs_end_to_end_and_reaches_the_crews(
         assert etas == sorted(etas)
         assert [s["sequence"] for s in route["stops"]] == list(range(1, len(route["stops"]) + 1))
 
-    reply = await env.client.post(f"/api/plans/{plan['id']}/publish", headers=staff)
+    reply = api.client.post(f"/api/plans/{plan['id']}/publish", headers=staff)
     assert reply.status_code == 200, reply.text
     assert reply.json()["publication"]["created"] == summary["assigned"]
     assert reply.json()["plan"]["published_at"]
 
     for route in plan["routes"]:
-        crew = await env.crew(route["crew_id"])
-        jobs = await env.client.get(f"/api/crew/jobs?date={env.service_date}", headers=crew)
+        crew = api.crew_headers(route["crew_id"])
+        jobs = api.client.get(f"/api/crew/jobs?date={SERVICE_DATE}", headers=crew)
         items = jobs.json()["items"]
         assert [j["ticket_id"] for j in items] == [s["ticket_id"] for s in route["stops"]]
         assert [j["eta"] for j in items] == [s["eta"] for s in route["stops"]]
         assert {j["status"] for j in items} == {"assigned"}
     first_route = max(plan["routes"], key=lambda r: len(r["stops"]))
-    crew = await env.crew(first_route["crew_id"])
-    first_job = (await env.client.get(f"/api/crew/jobs?date={env.service_date}", headers=crew)).json()[
-        "items"
-    ][0]
-    detail = (await env.client.get(f"/api/crew/jobs/{first_job['id']}", headers=crew)).json()
+    crew = api.crew_headers(first_route["crew_id"])
+    first_job = (api.client.get(f"/api/crew/jobs?date={SERVICE_DATE}", headers=crew)).json()["items"][0]
+    detail = (api.client.get(f"/api/crew/jobs/{first_job['id']}", headers=crew)).json()
     assert detail["route"]["coordinates"] == first_route["stops"][0]["line"]
-    ticket = (await env.client.get(f"/api/tickets/{first_job['ticket_id']}", headers=staff)).json()
+    ticket = (api.client.get(f"/api/tickets/{first_job['ticket_id']}", headers=staff)).json()
     assert (ticket.get("ticket") or ticket)["status"] == "assigned"
     published.update(plan=plan, crew_id=first_route["crew_id"], job=first_job)
 
 
-async def test_replan_keeps_accepted_work_first_and_in_place(
-    ops_env: OpsEnv, published: dict[str, Any]
-) -> None:
-    env = ops_env
+def test_replan_keeps_accepted_work_first_and_in_place(api: Api, published: dict[str, Any]) -> None:
     if not published:
         pytest.skip("needs the published plan of the end-to-end test")
-    staff = await env.staff()
+    staff = api.headers("dispatcher")
     crew_id, job = published["crew_id"], published["job"]
-    crew = await env.crew(crew_id)
+    crew = api.crew_headers(crew_id)
     accept = {"client_id": str(uuid.uuid4()), "action": "accept", "at": datetime.now(UTC).isoformat()}
     assert (
-        await env.client.post(f"/api/crew/jobs/{job['id']}/actions", json=accept, headers=crew)
+        api.client.post(f"/api/crew/jobs/{job['id']}/actions", json=accept, headers=crew)
     ).status_code == 200
 
-    started = await env.client.post(
+    started = api.client.post(
         f"/api/plans/{published['plan']['id']}/replan", json={"time_limit_s": 2}, headers=staff
     )
     assert started.status_code == 202
-    replanned = await _finished(env, started.json()["id"])
+    replanned = _finished(api, started.json()["id"])
     assert replanned["parent_id"] == published["plan"]["id"]
     route = next(r for r in replanned["routes"] if r["crew_id"] == crew_id)
     assert route["stops"][0]["ticket_id"] == job["ticket_id"] and route["stops"][0]["locked"] is True
 
-    moved = await env.client.post(
+    moved = api.client.post(
         f"/api/plans/{replanned['id']}/moves",
         json={"ticket_id": job["ticket_id"], "crew_id": crew_id, "position": 2},
         headers=staff,
     )
     assert moved.status_code == 409 and "locked" in moved.json()["detail"]
 
-    assert (await env.client.post(f"/api/plans/{replanned['id']}/publish", headers=staff)).status_code == 200
-    items = (await env.client.get(f"/api/crew/jobs?date={env.service_date}", headers=crew)).json()["items"]
+    assert (api.client.post(f"/api/plans/{replanned['id']}/publish", headers=staff)).status_code == 200
+    items = (api.client.get(f"/api/crew/jobs?date={SERVICE_DATE}", headers=crew)).json()["items"]
     assert items[0]["id"] == job["id"] and items[0]["status"] == "accepted"
     published["replanned"] = replanned
 
 
-async def test_moves_and_urgent_insertion(ops_env: OpsEnv, published: dict[str, Any]) -> None:
-    env = ops_env
+def test_moves_and_urgent_insertion(api: Api, published: dict[str, Any]) -> None:
     if "replanned" not in published:
         pytest.skip("needs the re-plan of the previous test")
-    staff = await env.staff()
+    staff = api.headers("dispatcher")
     plan = published["replanned"]
     routes = {r["crew_id"]: r for r in plan["routes"]}
     asphalt = [c for c in ("crew-01", "crew-03") if c in routes]
@@ -187,7 +178,7 @@ async def test_moves_and_urgent_insertion(ops_env: OpsEnv, published: dict[str, 
     source = routes[asphalt[0]]
     ticket_id = source["stops"][-1]["ticket_id"]
     target = "crew-03" if asphalt[0] == "crew-01" else "crew-01"
-    moved = await env.client.post(
+    moved = api.client.post(
         f"/api/plans/{plan['id']}/moves",
         json={"ticket_id": ticket_id, "crew_id": target, "position": 1},
         headers=staff,
@@ -196,23 +187,21 @@ async def test_moves_and_urgent_insertion(ops_env: OpsEnv, published: dict[str, 
     after = {r["crew_id"]: r for r in moved.json()["routes"]}
     assert after[target]["stops"][0]["ticket_id"] == ticket_id
     assert ticket_id not in [s["ticket_id"] for s in after.get(asphalt[0], {"stops": []})["stops"]]
-    wrong_skill = await env.client.post(
+    wrong_skill = api.client.post(
         f"/api/plans/{plan['id']}/moves",
         json={"ticket_id": ticket_id, "crew_id": "crew-02", "position": 1},
         headers=staff,
     )
     assert wrong_skill.status_code == 422 and wrong_skill.json()["errors"][0]["field"] == "crew_id"
-    target_crew = await env.crew(target)
-    items = (await env.client.get(f"/api/crew/jobs?date={env.service_date}", headers=target_crew)).json()[
-        "items"
-    ]
+    target_crew = api.crew_headers(target)
+    items = (api.client.get(f"/api/crew/jobs?date={SERVICE_DATE}", headers=target_crew)).json()["items"]
     assert ticket_id in [j["ticket_id"] for j in items], "a move in a published plan reaches the crew"
 
     depot = next(
         d for d in json.loads((SAMPLE_CITY / "depots.json").read_text(encoding="utf-8")) if d["district"] == 1
     )
-    operator = await env.staff("operator")
-    call = await env.client.post(
+    operator = api.headers("operator")
+    call = api.client.post(
         "/api/tickets",
         json={
             "category": "fallen_tree",
@@ -225,52 +214,44 @@ async def test_moves_and_urgent_insertion(ops_env: OpsEnv, published: dict[str, 
     )
     assert call.status_code == 201, call.text
     new_id = call.json()["ticket"]["id"]
-    inserted = await env.client.post(
-        f"/api/plans/{plan['id']}/insert", json={"ticket_id": new_id}, headers=staff
-    )
+    inserted = api.client.post(f"/api/plans/{plan['id']}/insert", json={"ticket_id": new_id}, headers=staff)
     assert inserted.status_code == 200, inserted.text
     body = inserted.json()
     placed = [r["crew_id"] for r in body["routes"] if new_id in [s["ticket_id"] for s in r["stops"]]]
     reasons = [u for u in body["unassigned"] if u["ticket_id"] == new_id]
     assert placed or reasons
     if placed:
-        crew = await env.crew(placed[0])
-        items = (await env.client.get(f"/api/crew/jobs?date={env.service_date}", headers=crew)).json()[
-            "items"
-        ]
+        crew = api.crew_headers(placed[0])
+        items = (api.client.get(f"/api/crew/jobs?date={SERVICE_DATE}", headers=crew)).json()["items"]
         assert new_id in [j["ticket_id"] for j in items]
-    again = await env.client.post(
-        f"/api/plans/{plan['id']}/insert", json={"ticket_id": new_id}, headers=staff
-    )
+    again = api.client.post(f"/api/plans/{plan['id']}/insert", json={"ticket_id": new_id}, headers=staff)
     assert again.status_code == 409
 
 
-async def test_plan_requests_are_validated(ops_env: OpsEnv) -> None:
-    env = ops_env
-    staff = await env.staff()
-    bad = await env.client.post("/api/plans", json={"districts": [99], "time_limit_s": 2}, headers=staff)
+def test_plan_requests_are_validated(api: Api) -> None:
+    staff = api.headers("dispatcher")
+    bad = api.client.post("/api/plans", json={"districts": [99], "time_limit_s": 2}, headers=staff)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "districts"
-    crew = await env.crew("crew-01")
-    assert (await env.client.post("/api/plans", json={}, headers=crew)).status_code == 403
-    missing = await env.client.get("/api/plans/nope", headers=staff)
+    crew = api.crew_headers("crew-01")
+    assert (api.client.post("/api/plans", json={}, headers=crew)).status_code == 403
+    missing = api.client.get("/api/plans/nope", headers=staff)
     assert missing.status_code == 404
-    listing = await env.client.get("/api/plans?per_page=5", headers=staff)
+    listing = api.client.get("/api/plans?per_page=5", headers=staff)
     assert listing.status_code == 200 and "items" in listing.json()
 
 
-async def test_snow_slows_the_plans_travel_times(ops_env: OpsEnv, graph: Any) -> None:
+def test_snow_slows_the_plans_travel_times(api: Api, graph: Any) -> None:
     from geo.conditions import Conditions
     from geo.matrix import travel_matrix
 
-    env = ops_env
-    staff = await env.staff()
-    started = await env.client.post(
+    staff = api.headers("dispatcher")
+    started = api.client.post(
         "/api/plans",
-        json={"date": env.service_date.isoformat(), "districts": [1], "time_limit_s": 1, "snow_level": 3},
+        json={"date": SERVICE_DATE.isoformat(), "districts": [1], "time_limit_s": 1, "snow_level": 3},
         headers=staff,
     )
     assert started.status_code == 202, started.text
-    plan = await _finished(env, started.json()["id"])
+    plan = _finished(api, started.json()["id"])
     assert plan["snow_level"] == 3
     legs = [
         (previous, [s["lon"], s["lat"]], s["travel_s"])
@@ -288,5 +269,5 @@ async def test_snow_slows_the_plans_travel_times(ops_env: OpsEnv, graph: Any) ->
         assert travel_s == int(travel_matrix(graph, points, snow).travel_s[0, 1])
         if travel_s > 0:
             assert travel_s > int(travel_matrix(graph, points).travel_s[0, 1])
-    bad = await env.client.post("/api/plans", json={"snow_level": 7}, headers=staff)
+    bad = api.client.post("/api/plans", json={"snow_level": 7}, headers=staff)
     assert bad.status_code in (400, 422) and "snow_level" in bad.text

@@ -3,11 +3,8 @@ server error. Staff paths are called as the admin, crew paths as a crew, on a re
 
 from __future__ import annotations
 
-import json
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,19 +14,21 @@ from hypothesis import HealthCheck, settings
 
 from dispatch_api.app import create_app
 from dispatch_api.settings import Settings
-from tests.api.ops_fixtures import SAMPLE_CITY, ops_template_sqlite, serve
-
-__all__ = ["ops_template_sqlite"]
+from tests.api.conftest import Store, fresh_database_url
+from tests.api.ops_helpers import CREWS, SAMPLE_CITY, serve
 
 MAX_EXAMPLES = 5
 pytestmark = pytest.mark.slow
 # Signing out would end the run's own session; starting or re-planning a solve is covered end to end
-# in test_ops_plans (a fuzzed time limit would keep a worker busy for minutes); event streams never
-# end, so they are tested as streams in test_ops_events.
+# in test_ops_plans and test_snow (a fuzzed time limit would keep a worker busy for minutes); event
+# streams never end, so they are tested as streams in test_ops_events.
 SKIPPED = {
     ("POST", "/api/auth/logout"),
     ("POST", "/api/plans"),
     ("POST", "/api/plans/{plan_id}/replan"),
+    ("POST", "/api/snow/emergencies"),
+    ("POST", "/api/snow/emergencies/{emergency_id}/proposals"),
+    ("POST", "/api/snow/proposals/{proposal_id}/approve"),
     ("GET", "/api/crew/events"),
     ("GET", "/api/events"),
 }
@@ -49,17 +48,16 @@ def _token(client: httpx.Client, path: str, body: dict[str, str]) -> dict[str, s
 
 
 @pytest.fixture(scope="module")
-def api_server(ops_template_sqlite: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def api_server(seeded_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("schema-run")
-    shutil.copyfile(ops_template_sqlite, folder / "crewline.db")
     app_settings = Settings(
         data_dir=folder,
-        database_url=f"sqlite+aiosqlite:///{folder / 'crewline.db'}",
+        database_url=fresh_database_url(seeded_store, folder),
         city_dir=SAMPLE_CITY,
         secret_key="schema-run",
         login_max_failures=10_000,
     )
-    crew = json.loads((SAMPLE_CITY / "crews.json").read_text(encoding="utf-8"))[0]
+    crew = CREWS["crew-01"]
     with serve(create_app(app_settings)) as url, httpx.Client(base_url=url, timeout=30) as client:
         staff = _token(client, "/api/auth/login", {"username": "admin", "password": "admin-137"})
         crew_auth = _token(client, "/api/auth/crew-login", {"phone": crew["phone"], "pin": crew["pin"]})

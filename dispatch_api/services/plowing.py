@@ -540,17 +540,19 @@ async def approve(
         solved = (
             await ctx.pool.run(plowing_worker.plow_routes_task, task) if districts_plows else {"routes": []}
         )
+        runs = await _give_runs(session, ctx, row.id, emergency, solved["routes"], principal)
+        for uid, target in assignment.items():
+            unit_row = await session.get(Equipment, uid)
+            if unit_row is not None and unit_row.current_district != target:
+                unit_row.current_district = target
+        await session.commit()
     except Exception:
+        # nothing was given out: the proposal may be approved again
+        await session.rollback()
         row = await get_proposal(session, proposal_id)
         row.status, row.approved_at, row.approved_by_id = "done", None, None
         await session.commit()
         raise
-    runs = await _give_runs(session, ctx, row.id, emergency, solved["routes"], principal)
-    for uid, target in assignment.items():
-        unit_row = await session.get(Equipment, uid)
-        if unit_row is not None and unit_row.current_district != target:
-            unit_row.current_district = target
-    await session.commit()
     row = await get_proposal(session, proposal_id)
     for crew_id, payload in runs["announce"]:
         ctx.announcer.job(crew_id, JOB_CREATED, payload)

@@ -373,7 +373,11 @@ async def gather_inputs(session: AsyncSession, row: PlanRow, ctx: PlanContext) -
     ).all()
     locked_by_crew: dict[str, list[int]] = {}
     replannable: set[int] = set()
+    # Plow runs of a snow emergency are routed over the streets by the snow service, not here.
+    plow_runs = await emergency.plow_run_ticket_ids(session, [j.ticket_id for j in active_jobs])
     for job in active_jobs:
+        if job.ticket_id in plow_runs:
+            continue
         if job.status in LOCKED_JOB_STATES and job.crew_id in crew_ids:
             locked_by_crew.setdefault(job.crew_id, []).append(job.ticket_id)
         elif job.status == "assigned":
@@ -467,11 +471,20 @@ async def publish(
             continue
         job = existing.get(ticket_id)
         target = planned.get(ticket_id)
-        if job is not None and job.status in LOCKED_JOB_STATES | {"done", "cannot_complete", "declined"}:
-            if target is not None and target[0] == job.crew_id:
+        if job is not None and job.status in LOCKED_JOB_STATES | {"done"}:
+            # accepted or started work stays with its crew; only its place and ETA may change
+            if target is not None and target[0] == job.crew_id and job.status != "done":
                 _place(job, target[1], row)
                 events.append((job.crew_id, JOB_UPDATED, job))
             continue
+        if job is not None and job.status in ("declined", "cannot_complete"):
+            if target is None:
+                continue
+            # the ticket went back to planning: its old job leaves the list, a new one is made below
+            job.active = False
+            events.append((job.crew_id, JOB_REMOVED, job))
+            removed += 1
+            job = None
         if target is None:
             if job is not None:
                 job.active = False

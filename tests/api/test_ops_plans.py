@@ -144,6 +144,17 @@ def test_replan_keeps_accepted_work_first_and_in_place(api: Api, published: dict
     assert (
         api.client.post(f"/api/crew/jobs/{job['id']}/actions", json=accept, headers=crew)
     ).status_code == 200
+    before = api.client.get(f"/api/crew/jobs?date={SERVICE_DATE}", headers=crew).json()["items"]
+    assert len(before) >= 2
+    declined = before[1]
+    decline = {
+        "client_id": str(uuid.uuid4()),
+        "action": "decline",
+        "at": datetime.now(UTC).isoformat(),
+        "reason": "the loader is in the workshop",
+    }
+    reply = api.client.post(f"/api/crew/jobs/{declined['id']}/actions", json=decline, headers=crew)
+    assert reply.json()["job"]["status"] == "declined"
 
     started = api.client.post(
         f"/api/plans/{published['plan']['id']}/replan", json={"time_limit_s": 2}, headers=staff
@@ -164,6 +175,18 @@ def test_replan_keeps_accepted_work_first_and_in_place(api: Api, published: dict
     assert (api.client.post(f"/api/plans/{replanned['id']}/publish", headers=staff)).status_code == 200
     items = (api.client.get(f"/api/crew/jobs?date={SERVICE_DATE}", headers=crew)).json()["items"]
     assert items[0]["id"] == job["id"] and items[0]["status"] == "accepted"
+    assert declined["id"] not in [j["id"] for j in items], "a declined job leaves the list once re-planned"
+    holders = [
+        r["crew_id"]
+        for r in replanned["routes"]
+        if declined["ticket_id"] in [s["ticket_id"] for s in r["stops"]]
+    ]
+    left_out = [u for u in replanned["unassigned"] if u["ticket_id"] == declined["ticket_id"]]
+    assert len(holders) + len(left_out) == 1, "the declined ticket is planned again"
+    if holders:
+        theirs = api.client.get(f"/api/crew/jobs?date={SERVICE_DATE}", headers=api.crew_headers(holders[0]))
+        again = [j for j in theirs.json()["items"] if j["ticket_id"] == declined["ticket_id"]]
+        assert len(again) == 1 and again[0]["status"] == "assigned" and again[0]["id"] != declined["id"]
     published["replanned"] = replanned
 
 

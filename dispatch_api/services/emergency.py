@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch_api.persistence.base import utcnow
 from dispatch_api.persistence.models import Category, District, Ticket, TicketEvent
-from dispatch_api.persistence.models.snow import SnowEmergency, SnowTicketChange
+from dispatch_api.persistence.models.snow import SnowEmergency, SnowPlowRun, SnowTicketChange
 from dispatch_api.services.errors import Conflict, FieldError, NotFound
 from dispatch_api.services.events import Announcer
 from dispatch_api.services.principal import Principal
@@ -109,6 +109,16 @@ async def held_ticket_ids(session: AsyncSession) -> set[int]:
         select(SnowTicketChange.ticket_id).where(
             SnowTicketChange.kind == HELD, SnowTicketChange.restored_at.is_(None)
         )
+    )
+    return set(rows.all())
+
+
+async def plow_run_ticket_ids(session: AsyncSession, ticket_ids: Sequence[int]) -> set[int]:
+    """Which of ``ticket_ids`` are plow runs given to crews (planning leaves them alone)."""
+    if not ticket_ids:
+        return set()
+    rows = await session.scalars(
+        select(SnowPlowRun.ticket_id).where(SnowPlowRun.ticket_id.in_(list(ticket_ids)))
     )
     return set(rows.all())
 

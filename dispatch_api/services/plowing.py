@@ -46,7 +46,7 @@ from dispatch_api.services import emergency as emergencies
 from dispatch_api.services import plowing_worker
 from dispatch_api.services import solver_worker as worker
 from dispatch_api.services.errors import Conflict, FieldError, NotFound
-from dispatch_api.services.events import JOB_CREATED, SNOW_PLOWED, SNOW_UPDATED, Announcer
+from dispatch_api.services.events import JOB_CREATED, JOB_REMOVED, SNOW_PLOWED, SNOW_UPDATED, Announcer
 from dispatch_api.services.principal import Principal
 from dispatch_api.services.tracking import new_code
 from engine.snow import replow_interval_s
@@ -540,6 +540,9 @@ async def approve(
         solved = (
             await ctx.pool.run(plowing_worker.plow_routes_task, task) if districts_plows else {"routes": []}
         )
+        withdrawn = await _withdraw_open_runs(
+            session, emergency.id, principal, f"replaced by the plow routes of proposal {row.id}"
+        )
         runs = await _give_runs(session, ctx, row.id, emergency, solved["routes"], principal)
         for uid, target in assignment.items():
             unit_row = await session.get(Equipment, uid)
@@ -554,6 +557,8 @@ async def approve(
         await session.commit()
         raise
     row = await get_proposal(session, proposal_id)
+    for crew_id, payload in withdrawn:
+        ctx.announcer.job(crew_id, JOB_REMOVED, payload)
     for crew_id, payload in runs["announce"]:
         ctx.announcer.job(crew_id, JOB_CREATED, payload)
     ctx.announcer.snow(
@@ -688,6 +693,66 @@ async def _give_runs(
         (crew_id, await job_payload(session, job, ticket, category)) for crew_id, job, ticket in created
     ]
     return {"runs": out, "announce": announce}
+
+
+async def _withdraw_open_runs(
+    session: AsyncSession, emergency_id: int, principal: Principal, reason: str
+) -> list[tuple[str, dict[str, Any]]]:
+    """Take back the emergency's plow runs no crew has accepted yet: the job leaves the crew's list,
+    its ticket is cancelled with ``reason`` (audited). Not committed; returns (crew, job) to announce."""
+    from dispatch_api.services.crew_jobs import job_payload  # crew_jobs calls back into this module
+
+    rows = (
+        await session.execute(
+            select(SnowPlowRun, CrewJob, Ticket, Category)
+            .join(SnowProposal, SnowProposal.id == SnowPlowRun.proposal_id)
+            .join(CrewJob, CrewJob.id == SnowPlowRun.job_id)
+            .join(Ticket, Ticket.id == SnowPlowRun.ticket_id)
+            .join(Category, Category.code == Ticket.category_code)
+            .where(
+                SnowProposal.emergency_id == emergency_id,
+                CrewJob.active.is_(True),
+                CrewJob.status == "assigned",
+                SnowPlowRun.completed_at.is_(None),
+            )
+        )
+    ).all()
+    now = utcnow()
+    out: list[tuple[str, dict[str, Any]]] = []
+    for _run, job, ticket, category in rows:
+        job.active = False
+        session.add(
+            TicketEvent(
+                ticket_id=ticket.id,
+                at=now,
+                actor_id=principal.user_id,
+                actor_name=principal.label,
+                kind="status",
+                from_value=ticket.status,
+                to_value="cancelled",
+                reason=reason,
+            )
+        )
+        ticket.status, ticket.status_reason, ticket.closed_at = "cancelled", reason, now
+        out.append((job.crew_id, await job_payload(session, job, ticket, category)))
+    return out
+
+
+async def end(
+    session: AsyncSession,
+    emergency_id: int,
+    principal: Principal,
+    announcer: Announcer,
+    version: int | None = None,
+) -> SnowEmergency:
+    """End the emergency (tickets restored) and take back plow runs no crew has accepted."""
+    row = await emergencies.end(session, emergency_id, principal, announcer, version)
+    withdrawn = await _withdraw_open_runs(session, row.id, principal, f"snow emergency #{row.id} ended")
+    await session.commit()
+    for crew_id, payload in withdrawn:
+        announcer.job(crew_id, JOB_REMOVED, payload)
+    announcer.snow(SNOW_UPDATED, {"emergency_id": row.id, "status": row.status})
+    return row
 
 
 async def runs_of(session: AsyncSession, proposal_id: str) -> list[dict[str, Any]]:

@@ -128,16 +128,15 @@ async def declare(
     "/api/snow/emergencies/{emergency_id:int}/end",
     guards=[COORDINATORS],
     tags=["snow"],
-    summary="End the emergency: priorities restored, held work back to planning",
+    summary="End the emergency: tickets restored, plow runs nobody accepted withdrawn",
     status_code=200,
 )
 async def end(
     request: Request[Any, Any, Any], db_session: AsyncSession, emergency_id: int, data: EndIn | None = None
 ) -> dict[str, Any]:
-    row = await emergency.end(
+    row = await plowing.end(
         db_session, emergency_id, current(request), announcer(request), data.version if data else None
     )
-    announcer(request).snow(SNOW_UPDATED, {"emergency_id": row.id, "status": row.status})
     return {"emergency": emergency.emergency_json(row)}
 
 

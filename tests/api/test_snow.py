@@ -222,6 +222,15 @@ def test_emergency_reorders_holds_moves_plows_and_restores(api: Api) -> None:
     d3_units = next(d for d in demand if d["district"] == DISTRICT)["units"]
     assert d3_units["plow"] >= len(runs)
 
+    # planning leaves plow runs alone: a plan of the district neither takes nor moves them
+    started = api.client.post(
+        "/api/plans", json={"districts": [DISTRICT], "time_limit_s": 1}, headers=api.headers("dispatcher")
+    )
+    plan = _wait_plan(api, started.json()["id"])
+    assert not {r["ticket_id"] for r in runs} & _planned_ids(plan)
+    published = api.client.post(f"/api/plans/{plan['id']}/publish", headers=api.headers("dispatcher"))
+    assert published.status_code == 200, published.text
+
     # the crew sees its plow run as an ordinary job with the route line
     run = runs[0]
     crew = api.crew_headers(run["crew_id"])
@@ -269,9 +278,16 @@ def test_emergency_reorders_holds_moves_plows_and_restores(api: Api) -> None:
     )
     assert sum(progress["plowed_km"].values()) > 0
 
-    # ending restores the priority and returns held work to planning, audited
+    # ending restores the priority and returns held work to planning, audited; plow runs nobody
+    # accepted are taken back, finished ones stay
+    others = [r for r in runs if r["crew_id"] != run["crew_id"]]
     ended = api.client.post(f"/api/snow/emergencies/{em['id']}/end", json={}, headers=coordinator)
     assert ended.status_code == 200, ended.text
+    for other in others:
+        listed = api.client.get("/api/crew/jobs", headers=api.crew_headers(other["crew_id"])).json()["items"]
+        assert other["job_id"] not in {j["id"] for j in listed}
+        assert _ticket(api, other["ticket_id"])["status"] == "cancelled"
+    assert run["job_id"] in {j["id"] for j in api.client.get("/api/crew/jobs", headers=crew).json()["items"]}
     assert ended.json()["emergency"]["status"] == "ended"
     assert _ticket(api, salting["id"])["priority"] == "high"
     assert [e for e in _events(api, salting["id"]) if e["kind"] == "priority"][-1]["to"] == "high"

@@ -322,6 +322,11 @@ async def _apply_once(
             )
         return False, await _current(session, crew_id, job_id)
     job, ticket, category = await _load(session, crew_id, job_id)
+    if not job.active:
+        raise Conflict(
+            f"job {job.id} was taken off your list by a new plan, so '{cmd.action}' was not applied; "
+            "reload your jobs"
+        )
     at = cmd.at.astimezone(UTC)
     steps = _plan_steps(job, cmd.action)
     base = dict(job_id=job.id, crew_id=crew_id, action=cmd.action, at=at, reason=cmd.reason, note=cmd.note)

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch_api.persistence.models import Ticket, TicketEvent
-from dispatch_api.persistence.models.field import CrewPosition, JobAction, JobPhoto
+from dispatch_api.persistence.models.field import CrewJob, CrewPosition, JobAction, JobPhoto
 from tests.api.conftest import Api
 from tests.api.ops_helpers import SERVICE_DATE, create_job
 
@@ -298,3 +298,21 @@ def test_gps_pings_are_stored_once_and_shown_to_staff(api: Api) -> None:
     latest = api.client.get("/api/positions", headers=api.headers("dispatcher"))
     mine = [p for p in latest.json()["items"] if p["crew_id"] == "crew-12"]
     assert mine and mine[0]["lon"] == pytest.approx(52.53)
+
+
+def test_an_action_on_a_job_taken_off_the_list_changes_nothing(api: Api) -> None:
+    job_id, ticket_id = make_job(api, "crew-13")
+
+    async def take_off(session: AsyncSession) -> None:
+        job = await session.get(CrewJob, job_id)
+        assert job is not None
+        job.active = False
+        await session.commit()
+
+    api.db(take_off)
+    auth = api.crew_headers("crew-13")
+    reply = api.client.post(f"/api/crew/jobs/{job_id}/actions", json=_action("accept", T0), headers=auth)
+    assert reply.status_code == 409 and "taken off your list" in reply.json()["detail"]
+    assert _ticket_status(api, ticket_id) == "assigned"
+    listing = api.client.get(f"/api/crew/jobs?date={SERVICE_DATE}", headers=auth).json()["items"]
+    assert job_id not in [j["id"] for j in listing]

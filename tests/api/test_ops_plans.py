@@ -68,6 +68,9 @@ def test_plan_runs_end_to_end_and_reaches_the_crews(api: Api, graph: Any, publis
     assert started.json()["status"] in ("queued", "running")
     assert started.headers["location"] == f"/api/plans/{started.json()['id']}"
     plan = _finished(api, started.json()["id"])
+    from dispatch_api.services import solver_worker
+
+    assert solver_worker._GRAPH is None, "the road graph and the solve live in worker processes only"
 
     summary = plan["summary"]
     assert summary["tickets"] > 20 and summary["assigned"] > 10

@@ -258,11 +258,9 @@ async def run_plan(ctx: PlanContext, plan_id: str) -> None:
             inputs = await gather_inputs(session, row, ctx)
             parent = await session.get(PlanRow, row.parent_id) if row.parent_id else None
             previous = parent.result if parent is not None else None
+            time_limit = row.time_limit_s
         await _stage(ctx, plan_id, "matrices", 10, inputs=inputs)
-        travel_s, dist_m = await ctx.pool.run(worker.matrices, inputs["points"], inputs["snow_level"])
-        blob = worker.pack_matrices(travel_s, dist_m)
-        async with ctx.sessionmaker() as session:
-            time_limit = (await get_plan(session, plan_id)).time_limit_s
+        blob = await ctx.pool.run(worker.matrices, inputs["points"], inputs["snow_level"])
         await _stage(ctx, plan_id, "solving", 30, matrices=blob)
         task = {"inputs": inputs, "matrices": blob, "time_limit_s": time_limit, "previous": previous}
         result = await ctx.pool.run(worker.solve_task, task)
@@ -698,8 +696,7 @@ async def insert(
             max(now_s, max(c["shift"][1] for c in inputs["crews"]) if inputs["crews"] else now_s),
         ]
     inputs = {**inputs, "points": points, "jobs": [*inputs["jobs"], job]}
-    travel_s, dist_m = await ctx.pool.run(worker.matrices, points, inputs["snow_level"])
-    blob = worker.pack_matrices(travel_s, dist_m)
+    blob = await ctx.pool.run(worker.matrices, points, inputs["snow_level"])
     task = {"inputs": inputs, "matrices": blob, "previous": result, "ticket_id": ticket.id}
     edited = await ctx.pool.run(worker.insert_task, task)
     return await _finish_edit(session, row, edited, ctx.announcer, principal, inputs=inputs, matrices=blob)

@@ -4,7 +4,7 @@ OR-Tools holds the GIL for a whole search, so every engine or geo computation of
 a ``ProcessPoolExecutor`` with the *spawn* context. Each worker reads the city's street tables and
 builds the road graph once (``_init``), then answers three kinds of task:
 
-- ``matrices(points, snow_level)``: street travel seconds and metres between lon/lat points;
+- ``matrices(points, snow_level)``: street travel seconds and metres between lon/lat points (packed);
 - ``solve(task)``: build the engine problem from plain inputs, solve (or warm re-solve), add the
   route lines, return the result as plain JSON-ready data;
 - ``retime(task)`` / ``insert(task)``: re-time hand-edited routes, or insert one urgent ticket.
@@ -66,12 +66,12 @@ def _conditions(snow_level: int) -> Any:
 # ------------------------------------------------------------------ matrices
 
 
-def matrices(points: list[list[float]], snow_level: int = 0) -> tuple[IntMatrix, IntMatrix]:
-    """Travel seconds and metres between lon/lat points along the streets."""
+def matrices(points: list[list[float]], snow_level: int = 0) -> bytes:
+    """Travel seconds and metres between lon/lat points along the streets, packed for storage."""
     from geo.matrix import travel_matrix
 
     found = travel_matrix(_graph(), np.asarray(points, dtype=np.float64), _conditions(snow_level))
-    return found.travel_s.astype(np.int64), found.dist_m.astype(np.int64)
+    return pack_matrices(found.travel_s.astype(np.int64), found.dist_m.astype(np.int64))
 
 
 def pack_matrices(travel_s: IntMatrix, dist_m: IntMatrix) -> bytes:

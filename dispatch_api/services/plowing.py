@@ -482,6 +482,17 @@ def _pick_crew(crews: list[Crew], district: int, load: dict[str, int]) -> Crew |
     return min(pool, key=lambda c: (load[c.id], c.id))
 
 
+def _fa_digits(value: object) -> str:
+    return str(value).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+
+
+def _fa_tiers(tiers: list[int]) -> str:
+    if not tiers:
+        return "رده ۱"
+    low, high = min(tiers), max(tiers)
+    return f"رده {_fa_digits(low)}" if low == high else f"رده {_fa_digits(low)} تا {_fa_digits(high)}"
+
+
 async def _tracking_code(session: AsyncSession) -> str:
     for _ in range(20):
         code = new_code()
@@ -617,7 +628,8 @@ async def _give_runs(
             district_code=district,
             lon=float(route["start"][0]),
             lat=float(route["start"][1]),
-            address=f"مسیر برف‌روبی منطقه {district} · Plow route, district {district}",
+            # the city's language (Persian digits), like the addresses callers give
+            address=f"مسیر برف‌روبی منطقه {_fa_digits(district)}، {_fa_tiers(route['tiers'])}",
             description=(
                 f"{route['plow_id']}: {route['runs']} street runs, {km:.1f} km of snow routes, "
                 f"tiers {tiers}; "

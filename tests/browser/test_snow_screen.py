@@ -30,7 +30,7 @@ from tests.browser.conftest import (
     bearer_client,
     crew_client,
 )
-from tests.browser.helpers import unnamed_controls
+from tests.browser.helpers import sign_in, unnamed_controls
 
 DESKTOP = {"width": 1440, "height": 900}
 DISTRICTS = (3, 4)
@@ -198,8 +198,25 @@ def test_coordinator_declares_approves_and_watches_the_plows(
         routes = api.get("/api/snow/routes.geojson?districts=3").json()["features"]
     run = next(r for r in state["runs"] if r["district"] == 3)
 
-    # the crew of that run drives along a route segment: the map colours it live
+    # the crew's own app lists the plow run like any other job (no change to the crew app)
     crew = _crew(sample_city_dir, run["crew_id"])
+    phone = browser.new_context(
+        base_url=server.url,
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        locale="fa-IR",
+        timezone_id="Asia/Tehran",
+    )
+    phone.set_default_timeout(30_000)
+    crew_page = phone.new_page()
+    sign_in(crew_page, crew)
+    crew_page.get_by_text("مسیر برف‌روبی منطقه").first.wait_for()
+    assert unnamed_controls(crew_page) == []
+    crew_page.screenshot(path=str(screenshots_dir / "snow-crew-fa-plow-job.png"))
+    phone.close()
+
+    # the crew of that run drives along a route segment: the map colours it live
     with crew_client(server, crew) as client:
         jobs = client.get("/api/crew/jobs").json()["items"]
         assert any(j["id"] == run["job_id"] and j["category"] == "snow_clearing" for j in jobs)

@@ -4,8 +4,8 @@ proposed reallocation to change and approve, plow progress live.
 
 Its strings live in their own Babel catalog (`pwa/locale/<lang>/LC_MESSAGES/snow.po`); the shared
 header keeps the screens' catalog. Extract and update with:
-    pybabel extract -F babel.cfg -k s -k S_ --no-default-keywords -o pwa/locale/snow.pot \
-        dispatch_api/web/pages/snow.py pwa/templates/snow
+    pybabel extract -F pwa/locale/snow.cfg -k s -k S_ --no-default-keywords --no-location \
+        -o pwa/locale/snow.pot .
     pybabel update -D snow -i pwa/locale/snow.pot -d pwa/locale
 """
 

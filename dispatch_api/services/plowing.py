@@ -141,6 +141,11 @@ def route_index(city_dir: str, crs: str) -> RouteIndex:
     )
 
 
+async def _route_index(city_dir: Path, crs: str) -> RouteIndex:
+    """The cached index; built off the event loop the first time (it reads and projects the file)."""
+    return await asyncio.to_thread(route_index, str(city_dir), crs)
+
+
 async def _plowed(session: AsyncSession) -> dict[int, SnowSegmentState]:
     return {s.edge_id: s for s in (await session.scalars(select(SnowSegmentState))).all()}
 
@@ -149,7 +154,7 @@ async def routes_geojson(
     session: AsyncSession, city_dir: Path, crs: str, districts: list[int] | None = None
 ) -> dict[str, Any]:
     """The snow routes (of ``districts``, default all) with when each segment was last plowed."""
-    index = route_index(str(city_dir), crs)
+    index = await _route_index(city_dir, crs)
     states = await _plowed(session)
     wanted = set(districts or [])
     out = []
@@ -187,7 +192,7 @@ async def _units(session: AsyncSession) -> list[Equipment]:
 
 async def demand(session: AsyncSession, city_dir: Path, crs: str) -> dict[str, Any]:
     """Per district: snow-route km per tier, how much of it is plowed, and units of each type now."""
-    index = route_index(str(city_dir), crs)
+    index = await _route_index(city_dir, crs)
     row = await emergencies.active(session)
     states = await _plowed(session)
     since = row.start_at if row is not None else None
@@ -927,7 +932,7 @@ async def position(
     ).first()
     if previous is None:
         return None
-    edge_id = match_ping(route_index(str(city_dir), crs), crs, (previous[0], previous[1]), (lon, lat))
+    edge_id = match_ping(await _route_index(city_dir, crs), crs, (previous[0], previous[1]), (lon, lat))
     if edge_id is None:
         return None
     marked = await mark_plowed(session, [edge_id], at, crew_id, "gps")

@@ -87,6 +87,8 @@ JS: dict[str, str] = {
     "snow.never": S_("not plowed yet"),
     "snow.ago": S_("plowed {age}"),
     "snow.tier": S_("tier {n}"),
+    "snow.interval": S_("re-plowed every {h} h at this level"),
+    "snow.interval.none": S_("not plowed at this level"),
     "snow.need.districts": S_("Choose at least one district"),
     "snow.need.end": S_("Set the expected end"),
     "snow.confirm.end": S_("End the emergency? Priorities go back and held work returns to planning."),

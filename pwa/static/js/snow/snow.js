@@ -56,7 +56,9 @@ function routeStyle(feature) {
 function routeTip(props) {
   const name = (config.lang === 'fa' ? props.name_fa : props.name_en) || '';
   const when = props.last_plowed_at ? t('snow.ago', { age: ageText(props.last_plowed_at) }) : t('snow.never');
-  return `${name} · ${t('snow.tier', { n: props.tier })} · ${when}`;
+  const interval = (state.intervals[String(level())] || {})[String(props.tier)];
+  const every = interval ? t('snow.interval', { h: num(interval / 3600) }) : t('snow.interval.none');
+  return `${name} · ${t('snow.tier', { n: props.tier })} · ${when} · ${every}`;
 }
 
 // What the map shows, for people reading the page's state (and the screen's tests).

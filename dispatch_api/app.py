@@ -25,7 +25,7 @@ from dispatch_api.persistence.db import Database
 from dispatch_api.settings import Settings
 from dispatch_api.web import auth, city, health, open311, org, tickets, users
 from dispatch_api.web.deps import provide_city, provide_db_session, provide_paging, provide_settings
-from dispatch_api.web.errors import EXCEPTION_HANDLERS
+from dispatch_api.web.errors import EXCEPTION_HANDLERS, reject_impossible_ids
 from dispatch_api.web.security import AuthMiddleware, BearerAwareCSRFMiddleware, csrf_config
 
 log = logging.getLogger("crewline")
@@ -113,6 +113,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         plugins=_plugins(settings),
         exception_handlers=EXCEPTION_HANDLERS,
+        before_request=reject_impossible_ids,
         lifespan=[lifespan],
         state=State({"settings": settings, "db": database, "city": None}),
         openapi_config=OpenAPIConfig(

@@ -9,8 +9,16 @@ from typing import Any
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import DBAPIError
 
-from dispatch_api.services.errors import DomainError, FieldError, IllegalTransition, RateLimited, StaleVersion
+from dispatch_api.services.errors import (
+    DomainError,
+    FieldError,
+    IllegalTransition,
+    NotFound,
+    RateLimited,
+    StaleVersion,
+)
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("crewline.errors")
@@ -141,7 +149,37 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
     )
 
 
+RECORD_ID_MAX = 2**31 - 1  # every table's key is a 32-bit integer on both stores
+
+
+async def reject_impossible_ids(request: Request[Any, Any, Any]) -> None:
+    """An integer path parameter beyond any stored key is a 404 before it reaches the database
+    (which would otherwise fail on the overflow rather than answer "no such record")."""
+    for name, value in request.path_params.items():
+        if isinstance(value, int) and not isinstance(value, bool) and not 0 < value <= RECORD_ID_MAX:
+            raise NotFound(name.removesuffix("_id").replace("_", " "), value)
+
+
+_OUT_OF_RANGE = re.compile(r"out of (int\d* )?range|too large to convert", re.IGNORECASE)
+
+
+def handle_store_refusal(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A number in the request that no column can hold (a filter of 2**63, say) is the client's
+    mistake: 422, not a server error. Any other database failure stays a logged 500."""
+    if _OUT_OF_RANGE.search(str(exc)):
+        return _problem(
+            request,
+            422,
+            "Invalid input",
+            "a number in this request is out of range (ids and codes are below 2147483648); check the "
+            "query and body values",
+        )
+    return handle_unexpected(request, exc)
+
+
 EXCEPTION_HANDLERS: dict[Any, Any] = {
+    OverflowError: handle_store_refusal,
+    DBAPIError: handle_store_refusal,
     ValidationException: handle_validation,
     HTTPException: handle_http,
     DomainError: handle_domain,

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,7 +80,10 @@ def _seed(env: dict[str, str]) -> None:
         finally:
             await database.dispose()
 
-    asyncio.run(run())
+    # In a thread of its own: Playwright's sync API keeps an event loop running in this one while a
+    # browser from another test module is still open, and asyncio.run refuses to nest.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, run()).result()
 
 
 def _wait_until_up(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:

@@ -1,18 +1,16 @@
 """The Litestar application: JSON API, Open311, pages and service worker, one factory.
 
-Controllers of other areas are mounted from their modules when present: each of
-`dispatch_api.web.plans`, `dispatch_api.web.crew` and `dispatch_api.web.events` exposes
-`route_handlers() -> list`; the channels plugin for live updates comes from
-`dispatch_api.web.events.make_channels_plugin(redis_url)`.
+Each controller module exposes `route_handlers() -> list`; live updates come from
+`dispatch_api.web.events.make_channels_plugin(redis_url)` (memory channels, or Redis when
+`CREWLINE_REDIS_URL` is set); HTML pages, static files and the service worker from
+`dispatch_api.web.pages`.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from litestar import Litestar
 from litestar.datastructures import State
@@ -23,54 +21,45 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from dispatch_api.persistence.db import Database
 from dispatch_api.settings import Settings
-from dispatch_api.web import auth, city, health, open311, org, tickets, users
+from dispatch_api.web import (
+    auth,
+    citizen,
+    city,
+    console,
+    crew,
+    events,
+    figures,
+    health,
+    open311,
+    org,
+    pages,
+    plans,
+    snow,
+    tickets,
+    users,
+)
 from dispatch_api.web.deps import provide_city, provide_db_session, provide_paging, provide_settings
 from dispatch_api.web.errors import EXCEPTION_HANDLERS, reject_impossible_ids
 from dispatch_api.web.security import AuthMiddleware, BearerAwareCSRFMiddleware, csrf_config
 
 log = logging.getLogger("crewline")
 
-OPTIONAL_CONTROLLERS = (
-    "dispatch_api.web.plans",
-    "dispatch_api.web.crew",
-    "dispatch_api.web.events",
-    "dispatch_api.web.console",
-    "dispatch_api.web.citizen",
-    "dispatch_api.web.figures",
-    "dispatch_api.web.snow",
+CONTROLLERS = (
+    auth,
+    users,
+    tickets,
+    org,
+    city,
+    open311,
+    health,
+    plans,
+    crew,
+    events,
+    console,
+    citizen,
+    figures,
+    snow,
 )
-
-
-def _optional_module(name: str) -> Any | None:
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name == name:
-            return None
-        raise
-
-
-def _optional_handlers() -> list[Any]:
-    handlers: list[Any] = []
-    for name in OPTIONAL_CONTROLLERS:
-        module = _optional_module(name)
-        if module is not None and hasattr(module, "route_handlers"):
-            handlers.extend(module.route_handlers())
-    return handlers
-
-
-def _plugins(settings: Settings) -> list[Any]:
-    events = _optional_module("dispatch_api.web.events")
-    if events is not None and hasattr(events, "make_channels_plugin"):
-        return [events.make_channels_plugin(settings.redis_url or None)]
-    return []
-
-
-def _pages() -> tuple[list[Any], Any]:
-    pages = _optional_module("dispatch_api.web.pages")
-    if pages is None:
-        return [], None
-    return list(pages.page_handlers()), pages.template_config()
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -87,20 +76,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             await database.dispose()
 
-    page_handlers, template_config = _pages()
     return Litestar(
         route_handlers=[
-            *auth.route_handlers(),
-            *users.route_handlers(),
-            *tickets.route_handlers(),
-            *org.route_handlers(),
-            *city.route_handlers(),
-            *open311.route_handlers(),
-            *health.route_handlers(),
-            *_optional_handlers(),
-            *page_handlers,
+            *(handler for module in CONTROLLERS for handler in module.route_handlers()),
+            *pages.page_handlers(),
         ],
-        template_config=template_config,
+        template_config=pages.template_config(),
         dependencies={
             "db_session": Provide(provide_db_session),
             "city": Provide(provide_city),
@@ -111,7 +92,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuthMiddleware,
             DefineMiddleware(BearerAwareCSRFMiddleware, config=csrf_config(settings.resolved_secret())),
         ],
-        plugins=_plugins(settings),
+        plugins=[events.make_channels_plugin(settings.redis_url or None)],
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=reject_impossible_ids,
         lifespan=[lifespan],

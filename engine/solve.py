@@ -167,39 +167,9 @@ def solve(problem: Problem, options: SolveOptions | None = None, initial: Plan |
             else ""
         )
         raise NoSolutionError(f"the search found no plan within {options.time_limit_s} s{hint}")
+    from engine.repair import repair
+
     return repair(problem, min(plans, key=lambda p: p.cost.total))
-
-
-def repair(problem: Problem, plan: Plan) -> Plan:
-    """Insert left-out jobs where they still fit (most important first), keeping every route's order.
-
-    A cheap pass after the search: each insertion is exact (`engine.insert`) and is kept only when it
-    costs less than the job's drop penalty, so the plan can only get cheaper.
-    """
-    from engine.feasibility import explain
-    from engine.insert import insert_job
-    from engine.plan import UnassignedReason
-
-    jobs = {j.id: j for j in problem.jobs}
-    order = sorted(
-        (u for u in plan.unassigned if u.reason is UnassignedReason.DROPPED_FOR_PRIORITY),
-        key=lambda u: (jobs[u.job_id].priority.rank, u.job_id),
-    )
-    changed = False
-    for u in order:
-        result = insert_job(problem, plan, u.job_id)
-        if result.crew_id is not None and result.cost_delta < problem.weights.drop_penalty(
-            jobs[u.job_id].priority
-        ):
-            plan = result.plan
-            changed = True
-    if not changed:
-        return plan
-    # the reasons of jobs still left out were written against the plan before the repair
-    idx = problem.job_index()
-    return dataclasses.replace(
-        plan, unassigned=tuple(explain(problem, idx[u.job_id], plan) for u in plan.unassigned)
-    )
 
 
 def _pyvrp_supports(problem: Problem, candidates: list[int], allowed: npt.NDArray[np.bool_]) -> bool:

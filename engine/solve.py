@@ -160,13 +160,13 @@ def solve(problem: Problem, options: SolveOptions | None = None, initial: Plan |
             for c in problem.crews
             if c.locked and route_breaks_feasible(problem, c, [idx[j] for j in c.locked]) is None
         ]
-        hint = (
-            f"; the locked steps of crew(s) {', '.join(stuck)} cannot be done within the shift: "
-            "unlock them or extend the shift"
-            if stuck
-            else ""
-        )
-        raise NoSolutionError(f"the search found no plan within {options.time_limit_s} s{hint}")
+        if stuck:
+            raise NoSolutionError(
+                f"the search found no plan within {options.time_limit_s} s; the locked steps of crew(s) "
+                f"{', '.join(stuck)} cannot be done within the shift: unlock them or extend the shift"
+            )
+        # the locked work alone is a plan: build the rest by exact insertion, most important first
+        plans = [build_plan(problem, [[idx[j] for j in c.locked] for c in problem.crews], "insertion")]
     from engine.repair import repair
 
     return repair(problem, min(plans, key=lambda p: p.cost.total))

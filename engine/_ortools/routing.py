@@ -43,6 +43,7 @@ _META = {
 }
 
 
+_ARC_CELLS = 30_000_000  # matrix cells OR-Tools may hold for per-crew arc costs
 _BOOL_TRUE = 3  # operations_research.OptionalBoolean.BOOL_TRUE
 
 
@@ -108,13 +109,31 @@ def search(
     )
     routing = pywrapcp.RoutingModel(manager)
 
-    # arc costs per cost class
-    by_class: dict[tuple[int, int], int] = {}
+    # cross-district and stability penalties per crew, charged on arrival at a job
+    weights = problem.weights
+    previous = dict(problem.previous)
+    pen = np.zeros((nv, n_nodes), dtype=np.int64)
     for v, c in enumerate(crews):
-        key = (c.costs.per_hour, c.costs.per_km)
+        for node, j in enumerate(jobs_in):
+            job = problem.jobs[j]
+            p = cross_penalty(problem, c, job)
+            if weights.stability and previous.get(job.id, c.id) != c.id:
+                p += weights.stability
+            pen[v, node] = p
+    cost_keys = [(c.costs.per_hour, c.costs.per_km) for c in crews]
+    distinct = {(cost_keys[v], pen[v].tobytes()) for v in range(nv)}
+    # small enough: fold the penalties into per-crew arc costs; otherwise a penalty dimension
+    in_arcs = bool(pen.any()) and len(distinct) * n_nodes * n_nodes <= _ARC_CELLS
+
+    # arc costs per cost class
+    by_class: dict[tuple[tuple[int, int], bytes], int] = {}
+    for v, c in enumerate(crews):
+        key = (cost_keys[v], pen[v].tobytes() if in_arcs else b"")
         if key not in by_class:
-            ph, pk = key
+            ph, pk = cost_keys[v]
             cost = (ph * T + (3600 * pk * D) // 1000 + 1800) // 3600
+            if in_arcs:
+                cost = cost + pen[v][None, :]
             by_class[key] = routing.RegisterTransitMatrix(_int_lists(cost))
         routing.SetArcCostEvaluatorOfVehicle(by_class[key], v)
         if c.costs.fixed:
@@ -129,7 +148,6 @@ def search(
     routing.AddDimension(time_cb, horizon, horizon, False, "time")
     time_dim = routing.GetDimensionOrDie("time")
     locked_ids = {jid for c in crews for jid in c.locked}
-    weights = problem.weights
     for node, j in enumerate(jobs_in):
         job = problem.jobs[j]
         idx = manager.NodeToIndex(node)
@@ -163,26 +181,15 @@ def search(
             ]
             time_dim.SetBreakIntervalsOfVehicle(intervals, v, node_visit_transits)
 
-    # cross-district and stability penalties
-    previous = dict(problem.previous)
-    vectors: dict[tuple[int, ...], int] = {}
-    evaluators: list[int] = []
-    any_penalty = False
-    for c in crews:
-        vec = [0] * n_nodes
-        for node, j in enumerate(jobs_in):
-            job = problem.jobs[j]
-            p = cross_penalty(problem, c, job)
-            if weights.stability and previous.get(job.id, c.id) != c.id:
-                p += weights.stability
-            vec[node] = p
-        vkey = tuple(vec)
-        any_penalty = any_penalty or any(vec)
-        if vkey not in vectors:
-            vectors[vkey] = routing.RegisterUnaryTransitVector(vec)
-        evaluators.append(vectors[vkey])
-    if any_penalty:
-        big = int(sum(max(k) for k in vectors) * max(nj, 1) + 1)
+    if pen.any() and not in_arcs:
+        vectors: dict[bytes, int] = {}
+        evaluators: list[int] = []
+        for v in range(nv):
+            vkey = pen[v].tobytes()
+            if vkey not in vectors:
+                vectors[vkey] = routing.RegisterUnaryTransitVector([int(x) for x in pen[v]])
+            evaluators.append(vectors[vkey])
+        big = int(pen.max(initial=0)) * max(nj, 1) + 1
         routing.AddDimensionWithVehicleTransits(evaluators, 0, big, True, "penalty")
         routing.GetDimensionOrDie("penalty").SetSpanCostCoefficientForAllVehicles(1)
 

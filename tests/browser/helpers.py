@@ -29,8 +29,11 @@ def wait_ready(page: Any) -> None:
 
 
 def wait_controlled(page: Any) -> None:
-    """Until the service worker controls the page (so reloads work offline)."""
-    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+    """Until the service worker controls the page (so reloads work offline). Installing stores the
+    whole app shell and the font, which on a loaded machine takes a while: allow a minute."""
+    page.wait_for_function(
+        "navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=60_000
+    )
 
 
 def wait_details_cached(page: Any, count: int) -> None:

@@ -70,7 +70,7 @@ def eligible_crews(problem: Problem) -> npt.NDArray[np.bool_]:
 
 def _locked_load(problem: Problem) -> list[int]:
     idx = problem.job_index()
-    return [sum(problem.jobs[idx[jid]].demand for jid in c.locked) for c in problem.crews]
+    return [sum(problem.jobs[idx[jid]].demand for jid in c.locked) if c.locked else 0 for c in problem.crews]
 
 
 def _solo_feasible(problem: Problem, crew: Crew, j: int) -> bool:

@@ -50,8 +50,14 @@ def _break_gaps(route: Route) -> list[int]:
     return gaps
 
 
-def insert_job(problem: Problem, plan: Plan, job_id: str, verify: int = 5) -> Insertion:
-    """The cheapest feasible insertion of ``job_id`` into ``plan`` (see module docstring)."""
+def insert_job(
+    problem: Problem, plan: Plan, job_id: str, verify: int = 5, explain_failure: bool = True
+) -> Insertion:
+    """The cheapest feasible insertion of ``job_id`` into ``plan`` (see module docstring).
+
+    With ``explain_failure=False`` a job that fits nowhere comes back with the plan unchanged and no
+    reason (for callers that try many jobs and explain at the end).
+    """
     jidx = problem.job_index()
     k = jidx[job_id]
     job = problem.jobs[k]
@@ -140,6 +146,8 @@ def insert_job(problem: Problem, plan: Plan, job_id: str, verify: int = 5) -> In
     ready_next = start + job.service_s + from_k + brk[:, 1:]
     ok &= ready_next <= latest[:, 1:]
     if not ok.any():
+        if not explain_failure:
+            return Insertion(plan, None, None, 0)
         reason = explain(problem, k, plan)
         new_plan = replace(
             plan,
@@ -184,6 +192,8 @@ def insert_job(problem: Problem, plan: Plan, job_id: str, verify: int = 5) -> In
         if best is None or exact < best[0]:
             best = (exact, crew, i, route)
     if best is None:
+        if not explain_failure:
+            return Insertion(plan, None, None, 0)
         # the quick bounds let through only positions the exact timing refuses: say why
         reason = explain(problem, k, plan)
         new_plan = replace(

@@ -28,6 +28,7 @@ accepted is done even when late; lateness is still costed against ``due_s``).
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -183,9 +184,19 @@ class Problem:
         _validate(self)
 
     def job_index(self) -> dict[str, int]:
-        return {j.id: i for i, j in enumerate(self.jobs)}
+        """job id → position in ``jobs`` (computed once; do not modify the returned dict)."""
+        return self._job_index
 
     def crew_index(self) -> dict[str, int]:
+        """crew id → position in ``crews`` (computed once; do not modify the returned dict)."""
+        return self._crew_index
+
+    @functools.cached_property
+    def _job_index(self) -> dict[str, int]:
+        return {j.id: i for i, j in enumerate(self.jobs)}
+
+    @functools.cached_property
+    def _crew_index(self) -> dict[str, int]:
         return {c.id: i for i, c in enumerate(self.crews)}
 
     def replace(self, **changes: Any) -> Problem:

@@ -25,7 +25,7 @@ def _insert_all(problem: Problem, plan: Plan, job_ids: list[str]) -> tuple[Plan,
     jobs = {j.id: j for j in problem.jobs}
     changed = False
     for jid in sorted(job_ids, key=lambda j: (jobs[j].priority.rank, j)):
-        result = insert_job(problem, plan, jid)
+        result = insert_job(problem, plan, jid, explain_failure=False)
         if result.crew_id is not None and result.cost_delta < problem.weights.drop_penalty(
             jobs[jid].priority
         ):
@@ -59,7 +59,7 @@ def _eject_for(problem: Problem, plan: Plan, jid: str) -> Plan | None:
         routes = tuple(r for r in plan.routes if r.crew_id != crew.id) + ((shorter,) if shorter else ())
         out = Unassigned(victim, UnassignedReason.DROPPED_FOR_PRIORITY, "")
         trial = dataclasses.replace(plan, routes=routes, unassigned=(*plan.unassigned, out))
-        result = insert_job(problem, trial, jid)
+        result = insert_job(problem, trial, jid, explain_failure=False)
         if result.crew_id is None:
             continue
         saved = route.cost - (shorter.cost if shorter else 0)

@@ -38,7 +38,7 @@ PORTFOLIO: tuple[tuple[str, str], ...] = (
 )
 
 
-_MARGIN_S = 0.3  # left for timing the plan and explaining unassigned jobs
+_MARGIN_S = 0.3  # seconds left for timing the plan and explaining unassigned jobs, plus 2 ms a job
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +133,9 @@ def solve(problem: Problem, options: SolveOptions | None = None, initial: Plan |
         return build_plan(problem, [() for _ in problem.crews], "trivial")
     sub = allowed[candidates, :]
     init = _initial_routes(problem, initial) if initial is not None else None
-    configs = _configs(options, started + options.time_limit_s - _MARGIN_S)
+    # leave time to time the plan, repair it and explain what is left out (grows with the jobs)
+    margin = min(_MARGIN_S + 0.002 * len(problem.jobs), 0.4 * options.time_limit_s)
+    configs = _configs(options, started + options.time_limit_s - margin)
     # a problem PyVRP models completely gets its hybrid genetic search as the second worker
     pyvrp_second = (
         options.use_pyvrp and len(configs) > 1 and init is None and _pyvrp_supports(problem, candidates, sub)

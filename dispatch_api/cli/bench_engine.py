@@ -491,7 +491,7 @@ def dispatch(
         table.add_column(k, justify="right")
     for r in rows:
         table.add_row(*[str(r.get(k, "")) for k in keys])
-    Console().print(table)
+    Console(width=220).print(table)
     click.echo(
         "cost = travel + lateness + cross-district (dropped penalties excluded); VROOM's routes are "
         "re-timed and costed by Crewline's cost function"

@@ -464,6 +464,7 @@ def dispatch(
                 "matrix_s": round(build_s, 1),
                 "solve_s": round(solve_s, 1),
                 "cost": plan.cost.total - plan.cost.dropped,
+                "total": plan.cost.total,
                 "solver": plan.solver.split(":")[0],
                 "travel_h": round(sum(r.travel_s for r in plan.routes) / 3600, 1),
                 "assigned": sum(len(r.job_ids) for r in plan.routes),
@@ -480,6 +481,7 @@ def dispatch(
                 row.update(
                     vroom_s=round(v_s, 1),
                     vroom_cost=vplan.cost.total - vplan.cost.dropped,
+                    vroom_total=vplan.cost.total,
                     vroom_assigned=sum(len(r.job_ids) for r in vplan.routes),
                     vroom_urgent_dropped=sum(1 for u in vplan.unassigned if u.job_id in urgent),
                 )
@@ -493,7 +495,7 @@ def dispatch(
         table.add_row(*[str(r.get(k, "")) for k in keys])
     Console(width=220).print(table)
     click.echo(
-        "cost = travel + lateness + cross-district (dropped penalties excluded); VROOM's routes are "
+        "cost = travel + lateness + cross-district; total adds the drop penalties; VROOM's routes are "
         "re-timed and costed by Crewline's cost function"
     )
 

@@ -11,13 +11,14 @@ import asyncio
 import datetime as dt
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,15 +103,16 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log_path: Path) -
     )
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory, sample_city_dir: Path) -> Iterator[LiveServer]:
-    data_dir = tmp_path_factory.mktemp("crewline-browser")
+@contextmanager
+def run_live_server(data_dir: Path, city_dir: Path, secret: str) -> Iterator[LiveServer]:
+    """Seed a fresh SQLite store with the sample city the way `crewline demo` does, serve it with
+    uvicorn on a free loopback port, and stop it with its solver workers when done."""
     env = {
         **os.environ,
         "CREWLINE_DATA_DIR": str(data_dir),
         "CREWLINE_DATABASE_URL": f"sqlite+aiosqlite:///{data_dir / 'crewline.db'}",
-        "CREWLINE_CITY_DIR": str(sample_city_dir),
-        "CREWLINE_SECRET_KEY": "browser-tests-secret",
+        "CREWLINE_CITY_DIR": str(city_dir),
+        "CREWLINE_SECRET_KEY": secret,
         "CREWLINE_REDIS_URL": "",
     }
     _seed(env)
@@ -126,6 +128,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, sample_city_dir: Path)
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, so the solver workers go with it
         )  # fmt: skip
     try:
         _wait_until_up(url, process, log_path)
@@ -137,6 +140,16 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, sample_city_dir: Path)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # workers a killed server could not stop
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory, sample_city_dir: Path) -> Iterator[LiveServer]:
+    with run_live_server(
+        tmp_path_factory.mktemp("crewline-browser"), sample_city_dir, "browser-tests-secret"
+    ) as server:
+        yield server
 
 
 @contextmanager

@@ -15,11 +15,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
-import subprocess
-import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -35,12 +31,10 @@ from PIL import Image
 from tests.browser.conftest import (
     CrewLogin,
     LiveServer,
-    _free_port,
-    _seed,
-    _wait_until_up,
     bearer_client,
     crew_client,
     dispatcher_client,
+    run_live_server,
 )
 from tests.browser.helpers import unnamed_controls
 
@@ -51,51 +45,8 @@ PHONE = {"width": 390, "height": 844}
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, sample_city_dir: Path) -> Iterator[LiveServer]:
     data_dir = tmp_path_factory.mktemp("crewline-screens")
-    env = {
-        **os.environ,
-        "CREWLINE_DATA_DIR": str(data_dir),
-        "CREWLINE_DATABASE_URL": f"sqlite+aiosqlite:///{data_dir / 'crewline.db'}",
-        "CREWLINE_CITY_DIR": str(sample_city_dir),
-        "CREWLINE_SECRET_KEY": "screens-tests-secret",
-        "CREWLINE_REDIS_URL": "",
-    }
-    # In its own thread: Playwright's sync API may already run an event loop in this one.
-    failures: list[BaseException] = []
-
-    def seed() -> None:
-        try:
-            _seed(env)
-        except BaseException as exc:  # re-raised below, in the test's thread
-            failures.append(exc)
-
-    worker = threading.Thread(target=seed)
-    worker.start()
-    worker.join()
-    if failures:
-        raise failures[0]
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log_path = data_dir / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable, "-m", "uvicorn", "--factory", "dispatch_api.app:create_app",
-                "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-            ],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        _wait_until_up(url, process, log_path)
-        yield LiveServer(url=url, data_dir=data_dir, log_path=log_path)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with run_live_server(data_dir, sample_city_dir, "screens-tests-secret") as live:
+        yield live
 
 
 @pytest.fixture(scope="module")

@@ -20,8 +20,8 @@ from dispatch_api.services.errors import FieldError, StaleVersion
 from dispatch_api.settings import Settings
 from dispatch_api.web.events import announcer
 from dispatch_api.web.security import current, require_roles
-from dispatch_api.web.tickets import TicketIn
-from dispatch_api.web.views import repeat_call_json, ticket_json
+from dispatch_api.web.tickets import TicketIn, file_call
+from dispatch_api.web.views import ticket_json
 
 OPERATORS = require_roles("operator", "dispatcher")
 READERS = require_roles("operator", "dispatcher", "coordinator", "contractor_manager")
@@ -46,28 +46,14 @@ def _announce(request: Request[Any, Any, Any], ticket: Any) -> None:
 
 
 @post("/api/intake", guards=[OPERATORS], tags=["tickets"], summary="File a call from the intake form (live)")
-async def file_call(
+async def intake_call(
     request: Request[Any, Any, Any],
     data: TicketIn,
     db_session: AsyncSession,
     city: CityContext,
     settings: Settings,
 ) -> Response[Any]:
-    principal = current(request)
-    result = await tickets.intake(
-        db_session,
-        city,
-        tickets.IntakeData(**msgspec.structs.asdict(data)),
-        principal,
-        reopen_days=settings.repeat_reopen_days,
-        follow_up_days=settings.referral_follow_up_days,
-    )
-    body: dict[str, Any] = {"ticket": ticket_json(result.ticket, city, principal), "created": result.created}
-    if result.repeat_call is not None:
-        body["repeat_call"] = repeat_call_json(result.repeat_call, principal)
-        body["reopened"] = result.reopened
-    _announce(request, result.ticket)
-    return Response(body, status_code=201 if result.created else 200)
+    return await file_call(request, data, db_session, city, settings)
 
 
 @get(
@@ -224,7 +210,7 @@ async def get_intake_photo(
 
 def route_handlers() -> list[Any]:
     return [
-        file_call,
+        intake_call,
         search_addresses,
         triage_ticket,
         post_intake_photo,

@@ -79,14 +79,15 @@ def _ints(value: str | None, field: str) -> list[int]:
         raise FieldError([(field, "comma-separated whole numbers, e.g. 1,3,7")]) from None
 
 
-@post("/api/tickets", guards=[WRITERS], tags=["tickets"], summary="File a call (new ticket or repeat call)")
-async def create_ticket(
+async def file_call(
     request: Request[Any, Any, Any],
     data: TicketIn,
     db_session: AsyncSession,
     city: CityContext,
     settings: Settings,
 ) -> Response[Any]:
+    """File a call through intake (a new ticket, or a repeat call linked to one) and tell the
+    live screens; 201 for a new ticket, 200 for a repeat call."""
     principal = current(request)
     result = await tickets.intake(
         db_session,
@@ -102,6 +103,17 @@ async def create_ticket(
         body["repeat_call"] = repeat_call_json(result.repeat_call, principal)
         body["reopened"] = result.reopened
     return Response(body, status_code=201 if result.created else 200)
+
+
+@post("/api/tickets", guards=[WRITERS], tags=["tickets"], summary="File a call (new ticket or repeat call)")
+async def create_ticket(
+    request: Request[Any, Any, Any],
+    data: TicketIn,
+    db_session: AsyncSession,
+    city: CityContext,
+    settings: Settings,
+) -> Response[Any]:
+    return await file_call(request, data, db_session, city, settings)
 
 
 @get("/api/tickets", guards=[READERS], tags=["tickets"], summary="Search, filter and page tickets")

@@ -18,9 +18,8 @@ from dispatch_api.services.addresses import street_index
 from dispatch_api.services.city import CityContext
 from dispatch_api.services.errors import FieldError, StaleVersion
 from dispatch_api.settings import Settings
-from dispatch_api.web.events import announcer
 from dispatch_api.web.security import current, require_roles
-from dispatch_api.web.tickets import TicketIn, file_call
+from dispatch_api.web.tickets import TicketIn, announce_ticket, file_call
 from dispatch_api.web.views import ticket_json
 
 OPERATORS = require_roles("operator", "dispatcher")
@@ -39,10 +38,6 @@ class TriageIn(msgspec.Struct, forbid_unknown_fields=True):
     reason: str | None = None
     agency: str | None = None
     duplicate_of: int | None = None
-
-
-def _announce(request: Request[Any, Any, Any], ticket: Any) -> None:
-    announcer(request).ticket({"id": ticket.id, "status": ticket.status, "priority": ticket.priority})
 
 
 @post("/api/intake", guards=[OPERATORS], tags=["tickets"], summary="File a call from the intake form (live)")
@@ -145,7 +140,7 @@ async def triage_ticket(
             follow_up_days=settings.referral_follow_up_days,
         )
     await db_session.refresh(ticket, ["referral"])
-    _announce(request, ticket)
+    announce_ticket(request, ticket)
     return ticket_json(ticket, city, principal)
 
 

@@ -63,7 +63,7 @@ class ReferralPatch(msgspec.Struct, forbid_unknown_fields=True):
     note: str | msgspec.UnsetType | None = msgspec.UNSET
 
 
-def _announce(request: Request[Any, Any, Any], ticket: Ticket) -> None:
+def announce_ticket(request: Request[Any, Any, Any], ticket: Ticket) -> None:
     """Tell live screens (the dispatcher console) that this ticket changed."""
     announcer(request).ticket({"id": ticket.id, "status": ticket.status, "priority": ticket.priority})
 
@@ -97,7 +97,7 @@ async def file_call(
         reopen_days=settings.repeat_reopen_days,
         follow_up_days=settings.referral_follow_up_days,
     )
-    _announce(request, result.ticket)
+    announce_ticket(request, result.ticket)
     body: dict[str, Any] = {"ticket": ticket_json(result.ticket, city, principal), "created": result.created}
     if result.repeat_call is not None:
         body["repeat_call"] = repeat_call_json(result.repeat_call, principal)
@@ -223,7 +223,7 @@ async def change_ticket(
         fields_set=given,
     )
     ticket = await tickets.update_ticket(db_session, ticket_id, data.version, changes, principal)
-    _announce(request, ticket)
+    announce_ticket(request, ticket)
     return ticket_json(ticket, city, principal)
 
 
@@ -254,7 +254,7 @@ async def transition_ticket(
         agency=data.agency,
         follow_up_days=settings.referral_follow_up_days,
     )
-    _announce(request, ticket)
+    announce_ticket(request, ticket)
     return ticket_json(ticket, city, principal)
 
 

@@ -46,17 +46,18 @@ def N_(message: str) -> str:
 
 
 @cache
-def translations(lang: str) -> Translations:
-    """The compiled catalog for `lang`; English falls back to the message ids themselves."""
-    po_path = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+def translations(lang: str, domain: str = DOMAIN) -> Translations:
+    """The compiled catalog of `domain` for `lang`, compiled in memory from its .po file; a
+    language without one (English) falls back to the message ids themselves."""
+    po_path = LOCALE_DIR / lang / "LC_MESSAGES" / f"{domain}.po"
     if not po_path.is_file():
         return Translations()
     with po_path.open("rb") as handle:
-        catalog = read_po(handle, locale=lang, domain=DOMAIN)
+        catalog = read_po(handle, locale=lang, domain=domain)
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)
-    return Translations(fp=buffer, domain=DOMAIN)
+    return Translations(fp=buffer, domain=domain)
 
 
 def resolve_lang(query_lang: str | None, cookie_lang: str | None) -> str:

@@ -10,14 +10,10 @@ its own extraction. Extract and update this catalog with:
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
-from functools import cache
 from typing import Any
 from urllib.parse import quote
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.support import Translations
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -26,7 +22,7 @@ from litestar.response import Redirect, Template
 
 from dispatch_api.services.principal import Principal
 from dispatch_api.web.pages.context import base_context, lang_cookies, page_lang
-from dispatch_api.web.pages.i18n import DEFAULT_LANG, LOCALE_DIR
+from dispatch_api.web.pages.i18n import DEFAULT_LANG, translations
 
 DOMAIN = "screens"
 
@@ -36,17 +32,8 @@ def T_(message: str) -> str:
     return message
 
 
-@cache
 def catalog(lang: str) -> Translations:
-    po_path = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if not po_path.is_file():
-        return Translations()
-    with po_path.open("rb") as handle:
-        messages = read_po(handle, locale=lang, domain=DOMAIN)
-    buffer = io.BytesIO()
-    write_mo(buffer, messages, use_fuzzy=False)
-    buffer.seek(0)
-    return Translations(fp=buffer, domain=DOMAIN)
+    return translations(lang, DOMAIN)
 
 
 def t(lang: str, message: str, **params: Any) -> str:

@@ -11,18 +11,14 @@ header keeps the screens' catalog. Extract and update with:
 
 from __future__ import annotations
 
-import io
-from functools import cache
 from typing import Any
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.support import Translations
 from litestar import Request, get
 from litestar.datastructures import CacheControlHeader
 from litestar.response import Redirect, Template
 
-from dispatch_api.web.pages.i18n import LOCALE_DIR
+from dispatch_api.web.pages.i18n import translations
 from dispatch_api.web.pages.screens import render
 
 DOMAIN = "snow"
@@ -34,17 +30,8 @@ def S_(message: str) -> str:
     return message
 
 
-@cache
 def catalog(lang: str) -> Translations:
-    po_path = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if not po_path.is_file():
-        return Translations()
-    with po_path.open("rb") as handle:
-        messages = read_po(handle, locale=lang, domain=DOMAIN)
-    buffer = io.BytesIO()
-    write_mo(buffer, messages, use_fuzzy=False)
-    buffer.seek(0)
-    return Translations(fp=buffer, domain=DOMAIN)
+    return translations(lang, DOMAIN)
 
 
 def s(lang: str, message: str, **params: Any) -> str:

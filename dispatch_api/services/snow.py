@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import shapely
 
 from engine.snow import (
@@ -53,7 +52,7 @@ from geo.graph import RoadGraph, build_graph
 from geo.io import CAMBRIDGE_CENTERLINES, read_centerlines_geojson, read_city_streets, read_vector
 from geo.matrix import UNREACHABLE as GEO_UNREACHABLE
 from geo.matrix import node_matrix, travel_matrix
-from geo.snap import snap
+from geo.snap import segment_lines, snap
 
 # Lane-metres an hour one unit treats while working its district's snow routes.
 WORK_RATE_M_PER_H: Mapping[str, int] = {"plow": 12_000, "salt_spreader": 20_000}
@@ -156,13 +155,6 @@ def city_snow_routes(graph: RoadGraph, path: Path) -> SnowNetwork:
     return SnowNetwork(source, tuple(segments), tuple(unmatched))
 
 
-def _segment_lines(graph: RoadGraph) -> npt.NDArray[np.object_]:
-    counts = np.diff(graph.shape_offsets)
-    coords = np.column_stack((graph.shape_x, graph.shape_y))
-    lines = shapely.linestrings(coords, indices=np.repeat(np.arange(graph.n_segments), counts))
-    return np.asarray(lines, dtype=object)
-
-
 def match_route_lines(
     graph: RoadGraph,
     lines: Sequence[Any],
@@ -179,7 +171,7 @@ def match_route_lines(
     A segment on several routes takes the most important (lowest) tier."""
     if len(lines) != len(tiers):
         raise ValueError(f"{len(lines)} route lines for {len(tiers)} tiers")
-    seg_lines = _segment_lines(graph)
+    seg_lines = segment_lines(graph, np.arange(graph.n_segments, dtype=np.int64))
     tree = shapely.STRtree(seg_lines)
     best: dict[int, tuple[int, int]] = {}  # segment → (tier, district)
     unmatched: list[str] = []

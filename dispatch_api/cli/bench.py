@@ -5,9 +5,9 @@ Each benchmark lives in its own module; this group only names them.
 
 from __future__ import annotations
 
-from dispatch_api.cli import _LazyGroup
-
 import click
+
+from dispatch_api.cli import _LazyGroup
 
 _BENCHES: dict[str, str] = {
     "solomon": "dispatch_api.cli.bench_engine:solomon",

@@ -14,6 +14,8 @@ serve: install
 	$(BIN)/crewline serve --host $(HOST) --port $(PORT)
 
 test: install-test
+	$(BIN)/ruff check .
+	$(BIN)/mypy engine geo dispatch_api fixtures
 	$(BIN)/python -m pytest
 
 lint: install-test

@@ -49,7 +49,7 @@ async def _migrate(url: str) -> None:
         await db.dispose()
 
 
-async def _load(settings: object) -> object:
+async def _load(settings: object, plan: bool = False) -> object:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from dispatch_api.citydata import load_city
@@ -77,9 +77,43 @@ async def _load(settings: object) -> object:
                 report = await seed.seed_city(
                     session, data, progress=progress, replay_at=datetime.now(UTC)
                 )
+            if plan and report.loaded_reference:
+                planning = bar.add_task("today's first plan (solve and publish)", total=1)
+                report.first_plan = await _first_plan(db, settings, data)
+                bar.update(planning, completed=1)
         return report
     finally:
         await db.dispose()
+
+
+async def _first_plan(db: object, settings: object, data: object) -> dict[str, int]:
+    """Solve today's plan for every district with the real engine and publish it, so the crews'
+    phones show routes from the start. Runs in the solver pool's worker process, as in the app."""
+    from dispatch_api.services import planning
+    from dispatch_api.services.events import Announcer
+    from dispatch_api.services.solver_worker import shutdown_pools
+
+    quiet = Announcer(None)
+    ctx = planning.PlanContext(
+        sessionmaker=db.sessionmaker,  # type: ignore[attr-defined]
+        city_dir=settings.city_dir,  # type: ignore[attr-defined]
+        crs=data.city.crs,  # type: ignore[attr-defined]
+        timezone=data.city.timezone,  # type: ignore[attr-defined]
+        announcer=quiet,
+    )
+    try:
+        async with db.sessionmaker() as session:  # type: ignore[attr-defined]
+            row = await planning.start(session, ctx, planning.PlanRequest(time_limit_s=10.0), None)
+        await planning.wait_for_background()
+        async with db.sessionmaker() as session:  # type: ignore[attr-defined]
+            row = await planning.get_plan(session, row.id)
+            if row.status != "done":
+                return {}
+            await planning.publish(session, row.id, None, quiet)
+            routes = planning.plan_json(row)["routes"]
+    finally:
+        shutdown_pools()
+    return {"crews": sum(1 for r in routes if r["stops"]), "visits": sum(len(r["stops"]) for r in routes)}
 
 
 def _banner(host: str, port: int, report: object | None, serving: bool = True) -> None:
@@ -101,6 +135,14 @@ def _banner(host: str, port: int, report: object | None, serving: bool = True) -
             f"Loaded {report.counts.get('crews', 0)} crews, {report.tickets_created} tickets and "  # type: ignore[attr-defined]
             f"{report.repeat_calls} repeat calls."  # type: ignore[attr-defined]
         )
+        plan = getattr(report, "first_plan", None)
+        if plan:
+            click.echo(
+                f"Published today's first plan: {plan['visits']} visits for {plan['crews']} crews "
+                "(the crews see them on /crew)."
+            )
+        elif plan is not None:
+            click.secho("Today's first plan found no work to publish; run one from /console.", fg="yellow")
         for line in report.skipped:  # type: ignore[attr-defined]
             click.secho(f"  skipped: {line}", fg="yellow")
     click.echo("")
@@ -124,10 +166,13 @@ def serve(data_dir: Path | None, host: str, port: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="load the city and stop")
-def demo(data_dir: Path | None, city_dir: Path | None, host: str, port: int, no_serve: bool) -> None:
-    """Load the sample city into the store (once), then serve it."""
+@click.option("--no-plan", is_flag=True, help="do not solve and publish today's first plan on loading")
+def demo(
+    data_dir: Path | None, city_dir: Path | None, host: str, port: int, no_serve: bool, no_plan: bool
+) -> None:
+    """Load the sample city into the store (once), publish today's first plan, then serve it."""
     settings = _settings(data_dir, city_dir)
-    report = asyncio.run(_load(settings))
+    report = asyncio.run(_load(settings, plan=not no_plan))
     _banner(host, port, report, serving=not no_serve)
     if not no_serve:
         _run(settings, host, port)

@@ -52,6 +52,7 @@ class SeedReport:
     repeat_calls: int = 0
     skipped: list[str] = field(default_factory=list)
     open311_key: str | None = None
+    first_plan: dict[str, int] | None = None  # crews and visits of the plan `crewline demo` published
 
 
 def _noop(_stage: str, _done: int, _total: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
@@ -38,8 +39,13 @@ def test_demo_loads_the_sample_city_once(tmp_path: Path, monkeypatch: pytest.Mon
     assert first.exit_code == 0, first.output
     assert "http://127.0.0.1:8123/console" in first.output and "dispatcher / dispatcher-137" in first.output
     assert "Loaded 40 crews, 186 tickets and 14 repeat calls." in first.output
+    published = re.search(r"Published today's first plan: (\d+) visits for (\d+) crews", first.output)
+    assert published, first.output
     with sqlite3.connect(tmp_path / "crewline.db") as db:
         assert db.execute("SELECT count(*) FROM tickets").fetchone() == (186,)
+        # the engine's plan became the crews' jobs, in route order per crew
+        assert db.execute("SELECT count(*) FROM crew_jobs").fetchone() == (int(published[1]),)
+        assert db.execute("SELECT count(DISTINCT crew_id) FROM crew_jobs").fetchone() == (int(published[2]),)
         assert db.execute("SELECT count(*) FROM users WHERE role = 'crew'").fetchone() == (40,)
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     again = runner.invoke(main, ["demo", "--data-dir", str(tmp_path), "--no-serve"])

@@ -307,6 +307,8 @@ def test_console_plans_moves_a_visit_and_publishes(
     page = _page(browser, server, DESKTOP)
     _sign_in(page, "dispatcher", "/console")
     page.get_by_role("tab", name="برنامه").click()
+    # tomorrow: every crew's whole shift is ahead, whatever the hour the test runs at
+    page.get_by_label("برنامه برای").select_option(label="فردا")
     page.get_by_label("زمان حل").select_option("5")
     page.get_by_role("button", name="اجرای برنامه‌ریزی").click()
     page.wait_for_selector("body[data-plan-status='done']", timeout=240_000)
@@ -418,9 +420,10 @@ def test_console_plans_moves_a_visit_and_publishes(
 # ---------------------------------------------------------------------------------- citizen
 
 
-def _finish_job(server: LiveServer, crew: CrewLogin, ticket_id: int) -> None:
+def _finish_job(server: LiveServer, crew: CrewLogin, ticket_id: int, day: str) -> None:
     with crew_client(server, crew) as client:
-        job = next(j for j in client.get("/api/crew/jobs").json()["items"] if j["ticket_id"] == ticket_id)
+        jobs = client.get("/api/crew/jobs", params={"date": day}).json()["items"]
+        job = next(j for j in jobs if j["ticket_id"] == ticket_id)
         for kind, color in (("before", (120, 60, 40)), ("after", (40, 140, 60))):
             sent = client.post(
                 f"/api/crew/jobs/{job['id']}/photos",
@@ -447,7 +450,7 @@ def test_citizen_follows_the_request_and_answers_the_survey_once(
     ticket_id = flow["ticket_id"] if flow["ticket_id"] in routes else flow["moved"]
     with dispatcher_client(server) as api:
         ticket = api.get(f"/api/tickets/{ticket_id}").json()
-    _finish_job(server, crew_logins[routes[ticket_id]], ticket_id)
+    _finish_job(server, crew_logins[routes[ticket_id]], ticket_id, flow["plan"]["service_date"])
     flow["closed_id"] = ticket_id
 
     page = _page(browser, server, PHONE)

@@ -98,6 +98,7 @@ def base_context(request: Request[Any, Any, Any], lang: str, **extra: Any) -> di
         "city_timezone": str(zone),
         "today_label": long_date(today, lang),
         "today_iso": today.isoformat(),
+        "tomorrow_iso": (today + dt.timedelta(days=1)).isoformat(),
         "js_strings": js_strings(lang),
         "shell_version": shell_version(),
         "tile_url": tile_url(request),

@@ -325,7 +325,7 @@ $('plan-form').addEventListener('submit', async (event) => {
   try {
     const plan = await api('/api/plans', {
       method: 'POST',
-      json: { districts, time_limit_s: Number($('plan-time').value), date: config.today },
+      json: { districts, time_limit_s: Number($('plan-time').value), date: $('plan-day').value },
     });
     setPlan(plan);
     watchPlan(plan.id);
@@ -528,9 +528,11 @@ async function start() {
     const positions = await api('/api/positions');
     for (const p of positions.items) drawPosition(p);
   } catch (error) { /* positions appear live */ }
-  const plans = await api(`/api/plans?date=${config.today}&per_page=1`);
-  if (plans.items.length) {
-    const plan = await loadPlan(plans.items[0].id);
+  const plans = await api('/api/plans?per_page=1');
+  const latest = plans.items.find((p) => p.service_date >= config.today);
+  if (latest) {
+    $('plan-day').value = latest.service_date;
+    const plan = await loadPlan(latest.id);
     if (plan.status === 'queued' || plan.status === 'running') watchPlan(plan.id);
   } else {
     setPlan(null);

@@ -68,6 +68,14 @@ def announce_ticket(request: Request[Any, Any, Any], ticket: Ticket) -> None:
     announcer(request).ticket({"id": ticket.id, "status": ticket.status, "priority": ticket.priority})
 
 
+def _patched(data: msgspec.Struct) -> tuple[dict[str, Any], set[str]]:
+    """A PATCH body's fields (None where absent) and the names it actually carries (an explicit
+    null included), so a service can tell "leave as is" from "clear"."""
+    names = [name for name in data.__struct_fields__ if name != "version"]
+    given = {name for name in names if getattr(data, name) is not msgspec.UNSET}
+    return {name: getattr(data, name) if name in given else None for name in names}, given
+
+
 def _split(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").split(",") if v.strip()]
 
@@ -210,18 +218,8 @@ async def change_ticket(
     city: CityContext,
 ) -> dict[str, Any]:
     principal = current(request)
-    given = {
-        k
-        for k in ("priority", "priority_reason", "address", "description")
-        if getattr(data, k) is not msgspec.UNSET
-    }
-    changes = tickets.TicketChanges(
-        priority=None if data.priority is msgspec.UNSET else data.priority,
-        priority_reason=None if data.priority_reason is msgspec.UNSET else data.priority_reason,
-        address=None if data.address is msgspec.UNSET else data.address,
-        description=None if data.description is msgspec.UNSET else data.description,
-        fields_set=given,
-    )
+    values, given = _patched(data)
+    changes = tickets.TicketChanges(**values, fields_set=given)
     ticket = await tickets.update_ticket(db_session, ticket_id, data.version, changes, principal)
     announce_ticket(request, ticket)
     return ticket_json(ticket, city, principal)
@@ -281,26 +279,8 @@ async def change_referral(
     city: CityContext,
 ) -> dict[str, Any]:
     principal = current(request)
-    given = {
-        k
-        for k in ("agency_reference", "status", "follow_up_on", "note")
-        if getattr(data, k) is not msgspec.UNSET
-    }
-
-    def value(name: str) -> Any:
-        raw = getattr(data, name)
-        return None if raw is msgspec.UNSET else raw
-
-    await tickets.update_referral(
-        db_session,
-        ticket_id,
-        principal,
-        agency_reference=value("agency_reference"),
-        status=value("status"),
-        follow_up_on=value("follow_up_on"),
-        note=value("note"),
-        fields_set=given,
-    )
+    values, given = _patched(data)
+    await tickets.update_referral(db_session, ticket_id, principal, **values, fields_set=given)
     ticket = await tickets.get_ticket(db_session, ticket_id, principal)
     await db_session.refresh(ticket, ["referral"])
     return ticket_json(ticket, city, principal)

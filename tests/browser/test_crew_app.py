@@ -58,6 +58,21 @@ def _client_actions(server: LiveServer, job_id: str) -> list[tuple[str, str]]:
     return [(str(r[0]), str(r[1])) for r in rows]
 
 
+def _ready_on_an_assigned_job(
+    phone_context: Any, live_server: LiveServer, crew: CrewLogin, *, cached: bool
+) -> tuple[Any, list[dict[str, Any]], dict[str, Any]]:
+    """Sign `crew` in on a new page, wait for the service worker (and, with `cached`, for every
+    job's details on the device); return the page, the crew's jobs and one still assigned."""
+    jobs = _server_jobs(live_server, crew)
+    job = next(j for j in jobs if j["status"] == "assigned")
+    page = phone_context.new_page()
+    sign_in(page, crew)
+    wait_controlled(page)
+    if cached:
+        wait_details_cached(page, len(jobs))
+    return page, jobs, job
+
+
 def test_sign_in_today_in_route_order_and_job_map(
     phone_context: Any, live_server: LiveServer, crews_with_jobs: list[CrewLogin], screenshots_dir: Path
 ) -> None:
@@ -107,12 +122,7 @@ def test_offline_work_is_kept_and_sent_once(
     tmp_path: Path,
 ) -> None:
     crew = crews_with_jobs[1]
-    jobs = _server_jobs(live_server, crew)
-    job = next(j for j in jobs if j["status"] == "assigned")
-    page = phone_context.new_page()
-    sign_in(page, crew)
-    wait_controlled(page)
-    wait_details_cached(page, len(jobs))
+    page, jobs, job = _ready_on_an_assigned_job(phone_context, live_server, crew, cached=True)
 
     go_offline(phone_context, page)
     page.reload()
@@ -177,11 +187,7 @@ def test_the_same_outbox_entry_sent_twice_is_applied_once(
     phone_context: Any, live_server: LiveServer, crews_with_jobs: list[CrewLogin]
 ) -> None:
     crew = crews_with_jobs[2]
-    jobs = _server_jobs(live_server, crew)
-    job = next(j for j in jobs if j["status"] == "assigned")
-    page = phone_context.new_page()
-    sign_in(page, crew)
-    wait_controlled(page)
+    page, _, job = _ready_on_an_assigned_job(phone_context, live_server, crew, cached=False)
 
     go_offline(phone_context, page)
     page.goto(f"/crew#/jobs/{job['id']}")
@@ -361,11 +367,7 @@ def test_a_refused_action_is_shown_not_retried(
     phone_context: Any, live_server: LiveServer, crews_with_jobs: list[CrewLogin], screenshots_dir: Path
 ) -> None:
     crew = crews_with_jobs[2]
-    jobs = _server_jobs(live_server, crew)
-    job = next(j for j in jobs if j["status"] == "assigned")
-    page = phone_context.new_page()
-    sign_in(page, crew)
-    wait_controlled(page)
+    page, _, job = _ready_on_an_assigned_job(phone_context, live_server, crew, cached=False)
 
     go_offline(phone_context, page)
     page.goto(f"/crew#/jobs/{job['id']}")
@@ -498,12 +500,7 @@ def test_the_service_worker_sends_the_outbox_with_no_page_open(
     phone_context: Any, live_server: LiveServer, crews_with_jobs: list[CrewLogin]
 ) -> None:
     crew = crews_with_jobs[1]
-    jobs = _server_jobs(live_server, crew)
-    job = next(j for j in jobs if j["status"] == "assigned")
-    page = phone_context.new_page()
-    sign_in(page, crew)
-    wait_controlled(page)
-    wait_details_cached(page, len(jobs))
+    page, _, job = _ready_on_an_assigned_job(phone_context, live_server, crew, cached=True)
 
     go_offline(phone_context, page)
     page.goto(f"/crew#/jobs/{job['id']}")

@@ -5,8 +5,17 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
+
+    from dispatch_api.citydata import CityData
+    from dispatch_api.persistence.db import Database
+    from dispatch_api.services.seed import SeedReport
+    from dispatch_api.settings import Settings
 
 SCREENS = (
     ("crew", "/crew", "crew app (phone)"),
@@ -19,7 +28,7 @@ SCREENS = (
 )
 
 
-def _settings(data_dir: Path | None, city_dir: Path | None) -> object:
+def _settings(data_dir: Path | None, city_dir: Path | None) -> Settings:
     from dispatch_api.settings import Settings
 
     overrides: dict[str, object] = {}
@@ -30,12 +39,12 @@ def _settings(data_dir: Path | None, city_dir: Path | None) -> object:
     return Settings.from_env(**overrides)
 
 
-def _run(settings: object, host: str, port: int) -> None:
+def _run(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
     from dispatch_api.app import create_app
 
-    app = create_app(settings)  # type: ignore[arg-type]
+    app = create_app(settings)
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
 
 
@@ -49,29 +58,29 @@ async def _migrate(url: str) -> None:
         await db.dispose()
 
 
-async def _load(settings: object, plan: bool = False) -> object:
+async def _load(settings: Settings, plan: bool = False) -> SeedReport:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from dispatch_api.citydata import load_city
     from dispatch_api.persistence.db import Database
     from dispatch_api.services import seed
 
-    db = Database(settings.database_url)  # type: ignore[attr-defined]
+    db = Database(settings.database_url)
     try:
         await db.upgrade()
         with Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
         ) as bar:
             read = bar.add_task("reading the city folder", total=1)
-            data = load_city(settings.city_dir)  # type: ignore[attr-defined]
+            data = load_city(settings.city_dir)
             bar.update(read, completed=1)
-            tasks: dict[str, object] = {}
+            tasks: dict[str, TaskID] = {}
 
             def progress(stage: str, done: int, total: int) -> None:
                 if stage not in tasks:
                     label = {"crews": "crews and their phone logins", "tickets": "the day's tickets (intake)"}
                     tasks[stage] = bar.add_task(label.get(stage, stage), total=total)
-                bar.update(tasks[stage], completed=done, total=total)  # type: ignore[arg-type]
+                bar.update(tasks[stage], completed=done, total=total)
 
             async with db.sessionmaker() as session:
                 report = await seed.seed_city(
@@ -86,7 +95,7 @@ async def _load(settings: object, plan: bool = False) -> object:
         await db.dispose()
 
 
-async def _first_plan(db: object, settings: object, data: object) -> dict[str, int]:
+async def _first_plan(db: Database, settings: Settings, data: CityData) -> dict[str, int]:
     """Solve today's plan for every district with the real engine and publish it, so the crews'
     phones show routes from the start. Runs in the solver pool's worker process, as in the app."""
     from dispatch_api.services import planning
@@ -95,17 +104,17 @@ async def _first_plan(db: object, settings: object, data: object) -> dict[str, i
 
     quiet = Announcer(None)
     ctx = planning.PlanContext(
-        sessionmaker=db.sessionmaker,  # type: ignore[attr-defined]
-        city_dir=settings.city_dir,  # type: ignore[attr-defined]
-        crs=data.city.crs,  # type: ignore[attr-defined]
-        timezone=data.city.timezone,  # type: ignore[attr-defined]
+        sessionmaker=db.sessionmaker,
+        city_dir=settings.city_dir,
+        crs=data.city.crs,
+        timezone=data.city.timezone,
         announcer=quiet,
     )
     try:
-        async with db.sessionmaker() as session:  # type: ignore[attr-defined]
+        async with db.sessionmaker() as session:
             row = await planning.start(session, ctx, planning.PlanRequest(time_limit_s=10.0), None)
         await planning.wait_for_background()
-        async with db.sessionmaker() as session:  # type: ignore[attr-defined]
+        async with db.sessionmaker() as session:
             row = await planning.get_plan(session, row.id)
             if row.status != "done":
                 return {}
@@ -116,7 +125,7 @@ async def _first_plan(db: object, settings: object, data: object) -> dict[str, i
     return {"crews": sum(1 for r in routes if r["stops"]), "visits": sum(len(r["stops"]) for r in routes)}
 
 
-def _banner(host: str, port: int, report: object | None, serving: bool = True) -> None:
+def _banner(host: str, port: int, report: SeedReport | None, serving: bool = True) -> None:
     from dispatch_api.services import seed
 
     base = f"http://{host}:{port}"
@@ -130,12 +139,12 @@ def _banner(host: str, port: int, report: object | None, serving: bool = True) -
         click.echo(f"  {role:<20} {role} / {seed.demo_password(role)}")
     click.echo("  crews                phone and PIN from fixtures/sample_city/crews.json")
     click.echo(f"  Open311 api_key      {seed.OPEN311_DEMO_KEY}   ({base}/open311/v2/services.json)")
-    if report is not None and getattr(report, "loaded_reference", False):
+    if report is not None and report.loaded_reference:
         click.echo(
-            f"Loaded {report.counts.get('crews', 0)} crews, {report.tickets_created} tickets and "  # type: ignore[attr-defined]
-            f"{report.repeat_calls} repeat calls."  # type: ignore[attr-defined]
+            f"Loaded {report.counts.get('crews', 0)} crews, {report.tickets_created} tickets and "
+            f"{report.repeat_calls} repeat calls."
         )
-        plan = getattr(report, "first_plan", None)
+        plan = report.first_plan
         if plan:
             click.echo(
                 f"Published today's first plan: {plan['visits']} visits for {plan['crews']} crews "
@@ -143,7 +152,7 @@ def _banner(host: str, port: int, report: object | None, serving: bool = True) -
             )
         elif plan is not None:
             click.secho("Today's first plan found no work to publish; run one from /console.", fg="yellow")
-        for line in report.skipped:  # type: ignore[attr-defined]
+        for line in report.skipped:
             click.secho(f"  skipped: {line}", fg="yellow")
     click.echo("")
 
@@ -155,7 +164,7 @@ def _banner(host: str, port: int, report: object | None, serving: bool = True) -
 def serve(data_dir: Path | None, host: str, port: int) -> None:
     """Serve an existing store (migrating it to the newest schema first)."""
     settings = _settings(data_dir, None)
-    asyncio.run(_migrate(settings.database_url))  # type: ignore[attr-defined]
+    asyncio.run(_migrate(settings.database_url))
     _banner(host, port, None)
     _run(settings, host, port)
 

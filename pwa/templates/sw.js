@@ -10,10 +10,26 @@ const SHELL_PAGES = new Set({{ shell_pages|tojson }});
 const OFFLINE_PAGE = '/offline';
 const SYNC_TAG = 'crewline-outbox';
 
+async function precache(cache, url, attempts = 5) {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const response = await fetch(new Request(url, { credentials: 'same-origin', cache: 'reload' }));
+      if (!response.ok) throw new Error(`${url}: ${response.status}`);
+      await cache.put(url, response);
+      return;
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt));
+    }
+  }
+}
+
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
+    // Each file on its own, retried with back-off: one failed fetch on a patchy network (or a busy
+    // server) must not throw the whole install away and leave the app without its offline shell.
     const cache = await caches.open(SHELL_CACHE);
-    await cache.addAll(PRECACHE.map((url) => new Request(url, { credentials: 'same-origin', cache: 'reload' })));
+    await Promise.all(PRECACHE.map((url) => precache(cache, url)));
     await self.skipWaiting();
   })());
 });
